@@ -1,0 +1,3 @@
+"""Sector: a terminal-first learning and coding assistant."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,36 @@
+"""`sector doctor`: what this machine offers Sector."""
+
+from __future__ import annotations
+
+import typer
+
+from sector_cli.cli.options import Json
+from sector_cli.cli.output import Output
+from sector_cli.errors import EXIT_FAILURE
+
+
+def doctor(as_json: Json = False) -> None:
+    """Check the database, Docker, the local sandbox, models, Ollama, plugins and paths.
+
+    Exits 1 when something Sector cannot work without (the database) is missing.
+    """
+    from sector_cli.doctor import run_checks
+    from sector_cli.services import open_services
+
+    out = Output(as_json)
+    checks = run_checks(open_services())
+    rows = [
+        {
+            "check": check.name,
+            "ok": check.ok,
+            "status": "ok" if check.ok else "missing",
+            "detail": check.detail,
+            "fix": check.fix,
+            "required": check.required,
+        }
+        for check in checks
+    ]
+    out.table(rows, [("check", "Check"), ("status", "Status"), ("detail", "Detail"),
+                     ("fix", "Fix")], empty="")  # fmt: skip
+    if any(check.required and not check.ok for check in checks):
+        raise typer.Exit(EXIT_FAILURE)

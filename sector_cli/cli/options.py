@@ -1,0 +1,21 @@
+"""Options shared by many commands, declared once."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+Json = Annotated[
+    bool, typer.Option("--json", help="Print machine-readable JSON (NDJSON for streams).")
+]
+ProjectName = Annotated[
+    str | None,
+    typer.Option(
+        "--project",
+        "-p",
+        help="Project to act on (default: the folder's project, then `sector project use`).",
+        show_default=False,
+    ),
+]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]

@@ -1,0 +1,129 @@
+"""Rendering results: rich tables for people, JSON (NDJSON for streams) for scripts.
+
+The command's result goes to stdout; warnings, progress and errors go to stderr. Rich is
+imported only when something is drawn for a person, so `--json` and `--help` stay light.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from contextvars import ContextVar
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sector_cli.timeutil import as_utc
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+json_mode: ContextVar[bool] = ContextVar("json_mode", default=False)
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON types for dataclasses, SQLModel rows, paths, enums and datetimes."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if hasattr(value, "model_dump"):
+        return jsonable(value.model_dump())
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return as_utc(value).isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=not stderr)
+
+
+def warn(message: str) -> None:
+    """One line on stderr; in --json mode, a JSON object so that scripts can parse it."""
+    if json_mode.get():
+        print(json.dumps({"warning": message}), file=sys.stderr)
+    else:
+        console(stderr=True).print(f"[yellow]warning:[/] {message}", markup=True)
+
+
+class Output:
+    """What a command prints, in the mode it was asked for."""
+
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+        json_mode.set(as_json)
+
+    def json(self, value: Any) -> None:
+        sys.stdout.write(json.dumps(jsonable(value), ensure_ascii=False) + "\n")
+
+    def table(
+        self,
+        rows: Sequence[Mapping[str, Any]],
+        columns: Iterable[tuple[str, str]],
+        empty: str,
+        title: str | None = None,
+    ) -> None:
+        """A table for people (`columns` pairs keys with headings); a JSON array for scripts."""
+        if self.as_json:
+            self.json(list(rows))
+            return
+        if not rows:
+            console(stderr=True).print(empty)
+            return
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(title=title, title_justify="left", box=None, header_style="bold")
+        pairs = list(columns)
+        for _, heading in pairs:
+            table.add_column(heading, overflow="fold")
+        for row in rows:
+            table.add_row(*(Text(_cell(row.get(key))) for key, _ in pairs))
+        console().print(table)
+
+    def record(self, data: Mapping[str, Any], title: str | None = None) -> None:
+        """One object: `key  value` lines for people, a JSON object for scripts."""
+        if self.as_json:
+            self.json(data)
+            return
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(title=title, title_justify="left", box=None, show_header=False)
+        table.add_column(style="bold")
+        table.add_column(overflow="fold")
+        for key, value in data.items():
+            table.add_row(key, Text(_cell(value)))
+        console().print(table)
+
+    def done(self, message: str, data: Any) -> None:
+        """A confirmation for people, the changed object for scripts."""
+        if self.as_json:
+            self.json(data)
+        else:
+            console().print(message, markup=False)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, datetime):
+        return as_utc(value).astimezone().strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(_cell(item) for item in value)
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k} {_cell(v)}" for k, v in value.items())
+    return str(value)

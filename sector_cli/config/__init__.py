@@ -1,0 +1,1 @@
+"""Settings, their layering, and every path Sector writes."""

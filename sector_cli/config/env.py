@@ -1,0 +1,30 @@
+"""Every environment variable Sector reads, in one place (shown in `sector --help`)."""
+
+from __future__ import annotations
+
+SECTOR_HOME = "SECTOR_HOME"
+SECTOR_DEBUG = "SECTOR_DEBUG"
+SECTOR_DATABASE_URL = "SECTOR_DATABASE_URL"
+SECTOR_PROJECT = "SECTOR_PROJECT"
+SECTOR_FILES_MAX_SIZE = "SECTOR_FILES_MAX_SIZE"
+SECTOR_LOAD_PLUGINS = "SECTOR_LOAD_PLUGINS"
+NO_COLOR = "NO_COLOR"
+OLLAMA_HOST = "OLLAMA_HOST"
+DOCKER_HOST = "DOCKER_HOST"
+
+DESCRIPTIONS: dict[str, str] = {
+    SECTOR_HOME: "relocate every file Sector writes (config, data, cache) under this folder",
+    SECTOR_DEBUG: "set to 1 to show full tracebacks instead of one-line errors",
+    SECTOR_DATABASE_URL: "database URL (default: a SQLite file in the data folder)",
+    SECTOR_PROJECT: "project used by commands run outside a project folder",
+    SECTOR_FILES_MAX_SIZE: "largest source file `sector file add` tracks, in bytes",
+    SECTOR_LOAD_PLUGINS: "comma-separated allow-list of third-party plugins to load",
+    NO_COLOR: "disable colour in all output",
+    OLLAMA_HOST: "address of the Ollama server",
+    DOCKER_HOST: "address of the Docker engine",
+}
+
+
+def is_true(value: str | None) -> bool:
+    """Read a boolean environment variable the way most tools do."""
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}

@@ -1,0 +1,141 @@
+"""The settings Sector knows: name, type, default, environment variable and meaning.
+
+Later features add their keys here, so `sector config show` and the reference in docs/ list
+every setting in one place.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sector_cli.config import env
+from sector_cli.errors import ConfigError
+
+Value = str | int | bool | list[str] | None
+
+
+def _parse_str(raw: object) -> str:
+    if not isinstance(raw, str) or not raw.strip():
+        raise ValueError("expected a non-empty string")
+    return raw.strip()
+
+
+def _parse_size(raw: object) -> int:
+    if isinstance(raw, bool):
+        raise ValueError("expected a size in bytes")
+    if isinstance(raw, int):
+        value = raw
+    elif isinstance(raw, str):
+        value = _size_from_text(raw)
+    else:
+        raise ValueError("expected a size in bytes")
+    if value <= 0:
+        raise ValueError("expected a positive size")
+    return value
+
+
+_SIZE_UNITS = {"k": 1024, "m": 1024**2, "g": 1024**3}
+
+
+def _size_from_text(text: str) -> int:
+    """Parse '2000000', '512k', '2M' or '1G' (binary units)."""
+    cleaned = text.strip().lower().removesuffix("ib").removesuffix("b")
+    unit = _SIZE_UNITS.get(cleaned[-1:], 1)
+    number = cleaned[:-1] if unit > 1 else cleaned
+    try:
+        return int(float(number) * unit)
+    except ValueError:
+        raise ValueError(f"expected a size such as 2000000, 512k or 2M, got {text!r}") from None
+
+
+def _parse_list(raw: object) -> list[str]:
+    if isinstance(raw, str):
+        return [item.strip() for item in raw.split(",") if item.strip()]
+    if isinstance(raw, list) and all(isinstance(item, str) for item in raw):
+        return [item.strip() for item in raw if item.strip()]
+    raise ValueError("expected a comma-separated list of names")
+
+
+@dataclass(frozen=True)
+class Key:
+    """One setting. `parse` turns a TOML value or a command-line/env string into its type."""
+
+    name: str
+    help: str
+    env: str
+    parse: Callable[[object], Value]
+    default: Value = None
+    example: str = ""
+
+    @property
+    def section(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    @property
+    def field(self) -> str:
+        return self.name.split(".", 1)[1]
+
+    def convert(self, raw: object, origin: str) -> Value:
+        """Validate a raw value, naming where it came from when it is wrong."""
+        try:
+            return self.parse(raw)
+        except ValueError as exc:
+            example = f" (example: {self.example})" if self.example else ""
+            raise ConfigError(
+                f"invalid value for {self.name} in {origin}: {exc}",
+                f"Set a valid value with `sector config set {self.name} VALUE`{example}",
+            ) from None
+
+
+KEYS: dict[str, Key] = {
+    key.name: key
+    for key in (
+        Key(
+            "database.url",
+            "Database URL: sqlite:///PATH or postgresql://USER@HOST/DB "
+            "(default: a SQLite file in the data folder).",
+            env.SECTOR_DATABASE_URL,
+            _parse_str,
+            example="postgresql://sector@localhost/sector",
+        ),
+        Key(
+            "project.default",
+            "Project used by commands run outside a project folder (set by `sector project use`).",
+            env.SECTOR_PROJECT,
+            _parse_str,
+            example="my-course",
+        ),
+        Key(
+            "files.max_size",
+            "Largest source file that `sector file add` tracks, in bytes (512k, 2M also work).",
+            env.SECTOR_FILES_MAX_SIZE,
+            _parse_size,
+            default=2 * 1024 * 1024,
+            example="4M",
+        ),
+        Key(
+            "plugins.load",
+            "Allow-list of third-party plugins to load (distribution or plugin names); "
+            "built-in plugins always load. Unset: load all.",
+            env.SECTOR_LOAD_PLUGINS,
+            _parse_list,
+            example="sector-ruby,sector-gemini",
+        ),
+    )
+}
+
+
+def lookup(name: str) -> Key:
+    """The key called `name`, or a ConfigError that suggests the closest known keys."""
+    key = KEYS.get(name)
+    if key is not None:
+        return key
+    close = difflib.get_close_matches(name, list(KEYS), n=2, cutoff=0.5)
+    hint = (
+        f"Did you mean {' or '.join(close)}?"
+        if close
+        else "Run `sector config show` to list the known keys"
+    )
+    raise ConfigError(f"unknown config key {name!r}", hint)

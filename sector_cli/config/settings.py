@@ -1,0 +1,134 @@
+"""Layered settings: flags > SECTOR_* environment > project file > user file > defaults."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sector_cli.config import paths
+from sector_cli.config.files import PYPROJECT, PYPROJECT_TABLE, ConfigFile, has_table, read_values
+from sector_cli.config.keys import KEYS, Value, lookup
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One source of settings, e.g. the user's config file, with the values it sets."""
+
+    name: str  # flag | env | project | user | default
+    values: Mapping[str, Value]
+    file: ConfigFile | None = None
+
+    @property
+    def label(self) -> str:
+        return self.file.label if self.file else self.name
+
+
+@dataclass(frozen=True)
+class ProjectFolder:
+    """A folder marked as a Sector project (a `.sector/` folder or `[tool.sector]`)."""
+
+    root: Path
+    config: ConfigFile
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings; the first layer that sets a key wins."""
+
+    layers: tuple[Layer, ...]
+    project_folder: ProjectFolder | None = None
+    user_file: ConfigFile = field(default_factory=lambda: ConfigFile(paths.user_config_file()))
+
+    def get(self, name: str) -> Value:
+        return self.layer_of(name).values.get(name, lookup(name).default)
+
+    def layer_of(self, name: str) -> Layer:
+        lookup(name)
+        for layer in self.layers:
+            if name in layer.values:
+                return layer
+        return self.layers[-1]
+
+    def layer_named(self, name: str) -> Layer:
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        return Layer(name, {})
+
+    def database_url(self) -> str:
+        url = self.get("database.url")
+        return str(url) if url else paths.default_database_url()
+
+    def max_file_size(self) -> int:
+        value = self.get("files.max_size")
+        assert isinstance(value, int)
+        return value
+
+
+def find_project_folder(start: Path) -> ProjectFolder | None:
+    """The nearest folder at or above `start` marked as a Sector project."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        marker = folder / paths.PROJECT_DIR_NAME
+        if marker.is_dir():
+            return ProjectFolder(folder, ConfigFile(marker / paths.PROJECT_CONFIG_NAME))
+        pyproject = folder / PYPROJECT
+        if pyproject.is_file() and has_table(pyproject, PYPROJECT_TABLE):
+            return ProjectFolder(folder, ConfigFile(pyproject, PYPROJECT_TABLE))
+    return None
+
+
+def env_values(environ: Mapping[str, str]) -> dict[str, Value]:
+    values: dict[str, Value] = {}
+    for key in KEYS.values():
+        raw = environ.get(key.env)
+        if raw is not None and raw.strip():
+            values[key.name] = key.convert(raw, f"${key.env}")
+    return values
+
+
+def load_settings(
+    cwd: Path | None = None,
+    flags: Mapping[str, Value | None] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Resolve settings as a command run in `cwd` with these flags sees them."""
+    environ = os.environ if environ is None else environ
+    project = find_project_folder(cwd or Path.cwd())
+    user_file = ConfigFile(paths.user_config_file())
+    flag_values = {lookup(name).name: value for name, value in (flags or {}).items()}
+    layers = [
+        Layer("flag", {name: value for name, value in flag_values.items() if value is not None}),
+        Layer("env", env_values(environ)),
+    ]
+    if project:
+        layers.append(Layer("project", read_values(project.config), project.config))
+    layers.append(Layer("user", read_values(user_file), user_file))
+    layers.append(Layer("default", {key.name: key.default for key in KEYS.values()}))
+    return Settings(tuple(layers), project, user_file)
+
+
+def writable_file(settings: Settings, scope: str | None) -> ConfigFile:
+    """The file `config set/unset` writes: the project's when inside one, else the user's."""
+    if scope == "user" or (scope is None and settings.project_folder is None):
+        return settings.user_file
+    if settings.project_folder is None:
+        from sector_cli.errors import UsageError
+
+        raise UsageError(
+            "not inside a Sector project folder", "Run `sector init` first, or use --user"
+        )
+    return settings.project_folder.config
+
+
+def change_setting(settings: Settings, name: str, raw: str | None, scope: str | None) -> ConfigFile:
+    """Validate and store a setting (or remove it when `raw` is None); returns the file."""
+    from sector_cli.config.files import write_value
+
+    key = lookup(name)
+    value = None if raw is None else key.convert(raw, "the command line")
+    target = writable_file(settings, scope)
+    write_value(target, key.name, value)
+    return target

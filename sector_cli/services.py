@@ -1,0 +1,78 @@
+"""Builds the core services from settings. Every front end starts here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sector_cli.config.keys import Value
+from sector_cli.config.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from sector_cli.plugins.detect import LanguageIndex
+    from sector_cli.plugins.registry import Registry
+    from sector_cli.store.engine import Store
+    from sector_cli.store.models import Project
+    from sector_cli.workspace.files import Files
+    from sector_cli.workspace.projects import Projects
+
+
+class Services:
+    """Lazily built services sharing one store and one plugin registry."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @cached_property
+    def store(self) -> Store:
+        from sector_cli.store.engine import Store
+
+        return Store(self.settings.database_url())
+
+    @cached_property
+    def registry(self) -> Registry:
+        from sector_cli.plugins.registry import load_registry
+
+        allow = self.settings.get("plugins.load")
+        return load_registry(allow if isinstance(allow, list) else None)
+
+    @cached_property
+    def languages(self) -> LanguageIndex:
+        from sector_cli.plugins.detect import LanguageIndex
+        from sector_cli.plugins.language import Language
+
+        found = []
+        for info in self.registry.of_kind("languages"):
+            plugin = info.plugin_class()
+            assert isinstance(plugin, Language)
+            found.append(plugin)
+        return LanguageIndex(found)
+
+    @cached_property
+    def projects(self) -> Projects:
+        from sector_cli.workspace.projects import Projects
+
+        return Projects(self.store, self.settings)
+
+    def files(self, project: Project | None = None) -> Files:
+        """The files of `project`, or of the current project."""
+        from sector_cli.workspace.files import Files
+
+        return Files(
+            self.store,
+            project or self.projects.current(),
+            self.languages,
+            self.settings.max_file_size(),
+        )
+
+    def close(self) -> None:
+        if "store" in self.__dict__:
+            self.store.close()
+
+
+def open_services(
+    flags: Mapping[str, Value | None] | None = None, cwd: Path | None = None
+) -> Services:
+    return Services(load_settings(cwd=cwd, flags=flags))

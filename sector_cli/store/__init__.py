@@ -1,0 +1,1 @@
+"""Storage: SQL tables through SQLModel, with Alembic migrations applied on first use."""

@@ -1,0 +1,63 @@
+"""SQL tables. Every change here comes with a migration in `store/migrations/versions/`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from sqlalchemy import BigInteger, Column, DateTime, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from sector_cli.timeutil import utcnow
+
+# Named constraints, so that later migrations can alter them on SQLite and PostgreSQL alike.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _timestamp() -> datetime:
+    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True))  # type: ignore[no-any-return]
+
+
+class Project(SQLModel, table=True):
+    """A folder of a learner's code that Sector knows by name."""
+
+    __tablename__: ClassVar[str] = "projects"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    root: str = Field(unique=True)
+    created_at: datetime = _timestamp()
+
+
+class SourceFile(SQLModel, table=True):
+    """A file tracked in a project, as it was when last added or synced."""
+
+    __tablename__: ClassVar[str] = "source_files"
+    __table_args__ = (UniqueConstraint("project_id", "path"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="projects.id", ondelete="CASCADE", index=True)
+    path: str  # relative to the project root, with forward slashes
+    language: str = Field(max_length=40)
+    sha256: str = Field(max_length=64)
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    mtime: datetime = Field(sa_type=DateTime(timezone=True))
+    added_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+
+class TrackedFolder(SQLModel, table=True):
+    """A folder added with `sector file add DIR`: `sync` picks up new files inside it."""
+
+    __tablename__: ClassVar[str] = "tracked_folders"
+    __table_args__ = (UniqueConstraint("project_id", "path"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="projects.id", ondelete="CASCADE", index=True)
+    path: str  # relative to the project root; "." is the root itself
+    added_at: datetime = _timestamp()
