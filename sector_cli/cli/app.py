@@ -30,6 +30,7 @@ class SectorGroup(TyperGroup):
     """Turns a SectorError from any command into a one-line message and its exit code."""
 
     def invoke(self, ctx: Any) -> Any:
+        json_mode.set(False)  # each command sets it again when asked for --json
         try:
             return super().invoke(ctx)
         except SectorError as error:

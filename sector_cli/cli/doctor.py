@@ -30,7 +30,10 @@ def doctor(as_json: Json = False) -> None:
         }
         for check in checks
     ]
-    out.table(rows, [("check", "Check"), ("status", "Status"), ("detail", "Detail"),
-                     ("fix", "Fix")], empty="")  # fmt: skip
+    out.table(
+        rows,
+        [("check", "Check"), ("status", "Status"), ("detail", "Detail"), ("fix", "Fix")],
+        empty="",
+    )
     if any(check.required and not check.ok for check in checks):
         raise typer.Exit(EXIT_FAILURE)

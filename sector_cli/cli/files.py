@@ -65,8 +65,10 @@ def ls(
     """List tracked files with language, size and content hash."""
     out = Output(as_json)
     files = _files(project)
-    rows = [_row(row) | {"sha256": row.sha256[:12]} if not as_json else _row(row)
-            for row in files.tracked(language)]  # fmt: skip
+    rows = [
+        _row(row) | {"sha256": row.sha256[:12]} if not as_json else _row(row)
+        for row in files.tracked(language)
+    ]
     out.table(
         rows,
         [

@@ -9,10 +9,23 @@ from typing import Any
 IGNORE_FILES = (".gitignore", ".sectorignore")
 ALWAYS_IGNORED = frozenset(
     {
-        ".git", ".hg", ".svn", ".sector", ".venv", "venv", "node_modules", "__pycache__",
-        ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox", ".nox", ".idea", ".vscode",
+        ".git",
+        ".hg",
+        ".svn",
+        ".sector",
+        ".venv",
+        "venv",
+        "node_modules",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".tox",
+        ".nox",
+        ".idea",
+        ".vscode",
     }
-)  # fmt: skip
+)
 
 
 class IgnoreRules:

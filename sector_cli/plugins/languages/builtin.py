@@ -34,8 +34,15 @@ class TypeScript(Language):
     shebangs = ("ts-node", "tsx", "deno", "bun")
     grammar = Grammar("tree-sitter-typescript", "tree_sitter_typescript", "language_typescript")
     compile_command = (
-        "tsc", "--target", "es2022", "--module", "commonjs", "--outDir", "{dir}/out", "{source}",
-    )  # fmt: skip
+        "tsc",
+        "--target",
+        "es2022",
+        "--module",
+        "commonjs",
+        "--outDir",
+        "{dir}/out",
+        "{source}",
+    )
     run_command = ("node", "{dir}/out/{stem}.js")
     docker_image = "node:22-slim"
     install_hint = "npm install -g typescript"

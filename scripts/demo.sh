@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# `make demo`: Sector's main job so far, on embedded defaults (SQLite, built-in plugins),
+# in a throw-away SECTOR_HOME so that nothing of yours is touched.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export SECTOR_HOME="$work/home"
+cp -r "$here/examples/hello-sector" "$work/hello-sector"
+cd "$work/hello-sector"
+
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+
+step sector --version
+step sector doctor || true   # missing optional pieces are reported, not fatal
+step sector init
+step sector file add .
+step sector file ls
+echo 'print("and one more line")' >> fib.py
+printf 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hi") }\n' > src/hello.go
+rm web/closure.js
+step sector file sync
+step sector project ls
+step sector project show --json
+step sector config set files.max_size 4M
+step sector config show
+step sector plugins ls
+step sector db status
+printf '\nDemo data lived in %s and is removed now.\n' "$work"

@@ -1,0 +1,107 @@
+"""Fixtures: an isolated SECTOR_HOME per test, and each test against SQLite and PostgreSQL.
+
+PostgreSQL tests use the server in SECTOR_TEST_POSTGRES_URL (default: the local one); each
+test gets a database of its own, dropped afterwards. They skip when no server answers, unless
+SECTOR_REQUIRE names `postgres` (as CI does), where they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from typer.testing import CliRunner
+
+from sector_cli.cli.app import app
+
+POSTGRES_URL = os.environ.get(
+    "SECTOR_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def required(component: str) -> bool:
+    wanted = os.environ.get("SECTOR_REQUIRE", "")
+    return component in {part.strip() for part in wanted.split(",")}
+
+
+def skip_or_fail(component: str, reason: str) -> None:
+    if required(component):
+        pytest.fail(f"{component} is required here (SECTOR_REQUIRE) but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def sector_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test writes under its own SECTOR_HOME and sees no SECTOR_* from outside."""
+    for name in list(os.environ):
+        if name.startswith("SECTOR_") and name not in {"SECTOR_REQUIRE", "SECTOR_DEBUG"}:
+            monkeypatch.delenv(name)
+    monkeypatch.delenv("SECTOR_DEBUG", raising=False)
+    home = tmp_path / "home"
+    monkeypatch.setenv("SECTOR_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty folder, made the current directory."""
+    folder = tmp_path / "work"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    return folder
+
+
+def _admin_engine():
+    url = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
+    return create_engine(url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test."""
+    engine = _admin_engine()
+    name = f"sector_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        engine.dispose()
+        skip_or_fail("postgres", f"no PostgreSQL at {POSTGRES_URL}: {exc}")
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(
+    request: pytest.FixtureRequest, sector_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """Run the test once on SQLite (the default file) and once on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{sector_home / 'data' / 'sector.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    monkeypatch.setenv("SECTOR_DATABASE_URL", url)
+    return url
+
+
+class Sector:
+    """Runs `sector` in-process through Typer's runner."""
+
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None):
+        return self.runner.invoke(app, list(args), input=input)
+
+
+@pytest.fixture
+def sector() -> Sector:
+    return Sector()
