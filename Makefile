@@ -34,7 +34,7 @@ bench: setup
 	$(BIN)/python bench/startup.py
 
 docs: setup
-	$(BIN)/python scripts/cli_reference.py > docs/cli-reference.md
+	$(BIN)/python scripts/cli_reference.py docs/cli-reference.md
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache

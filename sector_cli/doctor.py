@@ -41,8 +41,12 @@ def check_database(services: Services) -> Check:
         level = store.level()
     except SectorError as exc:
         return Check("database", False, exc.message, exc.hint or "", required=True)
-    state = f"schema {level.current or 'empty'} (latest {level.head})"
-    fix = "" if level.up_to_date else "sector db upgrade (commands also upgrade on first use)"
+    if level.current is None:
+        state, fix = "new: its schema is created on first use", ""
+    elif level.up_to_date:
+        state, fix = f"schema {level.current}", ""
+    else:
+        state, fix = f"schema {level.current}, behind {level.head}", "sector db upgrade"
     return Check("database", True, f"{store.display_url}, {state}", fix, required=True)
 
 

@@ -46,7 +46,7 @@ class SectorGroup(TyperGroup):
 
 
 ENVIRONMENT_HELP = "\n\n".join(
-    ["[bold]Environment[/bold]"] + [f"{name}: {text}" for name, text in env.DESCRIPTIONS.items()]
+    ["Environment variables:"] + [f"{name}: {text}" for name, text in env.DESCRIPTIONS.items()]
 )
 
 app = typer.Typer(
