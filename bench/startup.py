@@ -67,7 +67,7 @@ def main() -> None:
             "sector project ls": [sector, "project", "ls"],
         }
         samples: dict[str, list[float]] = {name: [] for name in commands}
-        for name, command in commands.items():  # warm the caches once
+        for command in commands.values():  # warm the caches once
             wall_time(command, env, project)
         for _ in range(runs):  # interleaved, so drift hits every command alike
             for name, command in commands.items():
