@@ -1,18 +1,22 @@
 """Contract for `sector.runners` plugins: execute a prepared job in a sandbox.
 
 A runner turns a `RunJob` into an async stream of typed run events and must kill everything it
-started when the stream is closed or cancelled.
+started when the stream ends, is closed, or is cancelled.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 from abc import abstractmethod
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from sector_cli.plugins.base import Plugin
+
+WORK_DIR = "/work"  # where the job's files are, inside every sandbox
 
 
 class Verdict(StrEnum):
@@ -35,12 +39,22 @@ class Limits:
     memory_bytes: int = 256 * 1024 * 1024
     processes: int = 64
     output_bytes: int = 1024 * 1024
+    disk_bytes: int = 64 * 1024 * 1024
+    open_files: int = 256
     network: bool = False
+
+
+COMPILE_LIMITS = Limits(
+    wall_seconds=60, cpu_seconds=60, memory_bytes=1024**3, output_bytes=256 * 1024
+)
 
 
 @dataclass(frozen=True)
 class RunJob:
-    """Everything a runner needs: files to place in the work folder, commands, input, limits."""
+    """Everything a runner needs: files for the work folder, commands, input, limits.
+
+    Commands run with the work folder (`/work`) as their current directory.
+    """
 
     language: str
     files: dict[str, bytes]
@@ -48,6 +62,29 @@ class RunJob:
     compile: list[str] | None = None
     stdin: bytes = b""
     limits: Limits = field(default_factory=Limits)
+    compile_limits: Limits = COMPILE_LIMITS
+
+    def to_json(self) -> bytes:
+        data = asdict(self)
+        data["files"] = {k: base64.b64encode(v).decode() for k, v in self.files.items()}
+        data["stdin"] = base64.b64encode(self.stdin).decode()
+        return json.dumps(data).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> RunJob:
+        data: dict[str, Any] = json.loads(raw)
+        return cls(
+            language=data["language"],
+            files={k: base64.b64decode(v) for k, v in data["files"].items()},
+            run=data["run"],
+            compile=data["compile"],
+            stdin=base64.b64decode(data["stdin"]),
+            limits=Limits(**data["limits"]),
+            compile_limits=Limits(**data["compile_limits"]),
+        )
+
+    def with_limits(self, **changes: Any) -> RunJob:
+        return replace(self, limits=replace(self.limits, **changes))
 
 
 @dataclass(frozen=True)
@@ -71,6 +108,7 @@ class RunFinished:
     cpu: float | None
     peak_memory: int | None
     t: float
+    detail: str = ""  # why, in a few words, when it is not plain
 
 
 RunEvent = RunStarted | Output | RunFinished
@@ -83,8 +121,22 @@ class Runner(Plugin):
     isolation: ClassVar[str] = ""  # a few words on what isolates the program
 
     @abstractmethod
-    def run(self, job: RunJob) -> AsyncIterator[RunEvent]:
-        """Stream the job's events; ends with exactly one RunFinished.
+    def run(
+        self, job: RunJob, stdin: AsyncIterator[bytes] | None = None
+    ) -> AsyncIterator[RunEvent]:
+        """Stream the job's events: RunStarted, Output..., then exactly one RunFinished.
 
+        `stdin`, when given, is forwarded live (an interactive terminal) instead of `job.stdin`.
         Raises PluginError when the sandbox cannot start at all (engine gone, image missing).
         """
+
+    def describe(self) -> dict[str, object]:
+        """Extra facts for `sector runner ls` (images present, isolation used, ...)."""
+        return {}
+
+    @classmethod
+    def contract_problems(cls) -> list[str]:
+        problems = super().contract_problems()
+        if not cls.isolation:
+            problems.append("isolation must say what isolates the program")
+        return problems

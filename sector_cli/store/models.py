@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import BigInteger, Column, DateTime, UniqueConstraint
+from sqlalchemy import BigInteger, Column, DateTime, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from sector_cli.timeutil import utcnow
@@ -61,3 +61,39 @@ class TrackedFolder(SQLModel, table=True):
     project_id: int = Field(foreign_key="projects.id", ondelete="CASCADE", index=True)
     path: str  # relative to the project root; "." is the root itself
     added_at: datetime = _timestamp()
+
+
+class Run(SQLModel, table=True):
+    """One execution of a program in a sandbox, with everything needed to replay it."""
+
+    __tablename__: ClassVar[str] = "runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int | None = Field(
+        default=None, foreign_key="projects.id", ondelete="SET NULL", index=True
+    )
+    source: str  # the file's path as given, or "<snippet>"
+    language: str = Field(max_length=40)
+    runner: str = Field(max_length=40)
+    job: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # JSON of the RunJob
+    verdict: str | None = Field(default=None, max_length=20, index=True)
+    exit_code: int | None = None
+    wall: float | None = None
+    cpu: float | None = None
+    peak_memory: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    replay_of: int | None = Field(default=None, foreign_key="runs.id", ondelete="SET NULL")
+    created_at: datetime = _timestamp()
+    finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class RunEventRow(SQLModel, table=True):
+    """One event of a run's stream, in order, with its time since the start."""
+
+    __tablename__: ClassVar[str] = "run_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="runs.id", ondelete="CASCADE", index=True)
+    seq: int
+    t: float
+    kind: str = Field(max_length=20)  # started | stdout | stderr | compile | finished
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

@@ -1,0 +1,1 @@
+"""Built-in runners: the local namespace sandbox and Docker."""

@@ -1,0 +1,122 @@
+"""Linux cgroup v1 limits for one run: pids, memory and CPU accounting.
+
+Each run gets a child of the cgroup Sector itself runs in, so any limit set around Sector
+(a CI job's pids.max) also holds for what it runs. Where cgroups cannot be written (not root,
+cgroup v2 without delegation) `Cgroup.create` returns None and rlimits are all there is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path("/sys/fs/cgroup")
+CONTROLLERS = ("pids", "memory", "cpuacct")
+
+
+def _own_path(controller: str) -> Path | None:
+    """Where this process sits in a v1 controller's hierarchy, if that controller is mounted."""
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, names, path = line.split(":", 2)
+        if controller in names.split(","):
+            for mount in (ROOT / controller, ROOT / names):
+                if (mount / "cgroup.procs").exists():
+                    return mount / path.lstrip("/")
+    return None
+
+
+class Cgroup:
+    """One run's cgroups (one directory per controller)."""
+
+    def __init__(self, folders: dict[str, Path]) -> None:
+        self.folders = folders
+
+    @classmethod
+    def create(cls, processes: int, memory_bytes: int) -> Cgroup | None:
+        name = f"sector-run-{uuid.uuid4().hex[:12]}"
+        folders: dict[str, Path] = {}
+        try:
+            for controller in CONTROLLERS:
+                parent = _own_path(controller)
+                if parent is None:
+                    raise OSError(f"{controller} controller not mounted")
+                folder = parent / name
+                folder.mkdir()
+                folders[controller] = folder
+            (folders["pids"] / "pids.max").write_text(str(processes))
+            memory = folders["memory"]
+            (memory / "memory.limit_in_bytes").write_text(str(memory_bytes))
+            swap = memory / "memory.memsw.limit_in_bytes"
+            if swap.exists():
+                with contextlib.suppress(OSError):
+                    swap.write_text(str(memory_bytes))
+        except OSError:
+            Cgroup(folders).remove()
+            return None
+        return cls(folders)
+
+    @classmethod
+    def probe(cls) -> bool:
+        """Whether runs here get cgroups (creates and removes an empty one)."""
+        group = cls.create(1, 1024 * 1024)
+        if group is None:
+            return False
+        group.remove()
+        return True
+
+    def join_files(self) -> list[str]:
+        """`cgroup.procs` files a child writes its pid to before it execs."""
+        return [str(folder / "cgroup.procs") for folder in self.folders.values()]
+
+    def _read(self, controller: str, name: str) -> str:
+        try:
+            return (self.folders[controller] / name).read_text()
+        except (OSError, KeyError):
+            return ""
+
+    def cpu_seconds(self) -> float | None:
+        value = self._read("cpuacct", "cpuacct.usage").strip()
+        return int(value) / 1e9 if value else None
+
+    def peak_memory(self) -> int | None:
+        value = self._read("memory", "memory.max_usage_in_bytes").strip()
+        return int(value) if value else None
+
+    def oom_kills(self) -> int:
+        for line in self._read("memory", "memory.oom_control").splitlines():
+            key, _, value = line.partition(" ")
+            if key == "oom_kill":
+                return int(value)
+        return 0
+
+    def pids(self) -> list[int]:
+        return [int(p) for p in self._read("pids", "cgroup.procs").split()]
+
+    def kill_all(self, timeout: float = 5.0) -> None:
+        """SIGKILL every process in the group until none is left."""
+        deadline = time.monotonic() + timeout
+        while (pids := self.pids()) and time.monotonic() < deadline:
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.01)
+
+    def remove(self) -> None:
+        for folder in self.folders.values():
+            for _ in range(100):  # a dying process can keep the group busy for a moment
+                try:
+                    folder.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.01)
+

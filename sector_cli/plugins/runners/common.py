@@ -1,0 +1,125 @@
+"""What both runners share: the work folder, output accounting and the verdict rules."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from sector_cli.errors import UsageError
+from sector_cli.plugins.runner import Limits, RunJob, Verdict
+
+SANDBOX_UID = 65534  # nobody: programs never run as root, even when Sector does
+WORK_BASE = Path(tempfile.gettempdir()) / "sector-sandbox"
+
+
+def is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def sandbox_uid() -> int:
+    return SANDBOX_UID if is_root() else os.getuid()
+
+
+def _safe_relative(name: str) -> PurePosixPath:
+    path = PurePosixPath(name)
+    if path.is_absolute() or ".." in path.parts or not path.parts:
+        raise UsageError(f"file name {name!r} escapes the work folder", "Use relative names")
+    return path
+
+
+@contextlib.contextmanager
+def work_folder(job: RunJob, limits: Limits) -> Iterator[Path]:
+    """A fresh folder holding the job's files, owned by the sandbox user, removed afterwards.
+
+    As root it is a tmpfs of `limits.disk_bytes`, so a program cannot fill the host's disk;
+    otherwise RLIMIT_FSIZE bounds each file it writes.
+    """
+    WORK_BASE.mkdir(mode=0o711, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="run-", dir=WORK_BASE))
+    mounted = False
+    try:
+        if is_root():
+            size = f"size={limits.disk_bytes},mode=0700,uid={SANDBOX_UID},gid={SANDBOX_UID}"
+            done = subprocess.run(
+                ["mount", "-t", "tmpfs", "-o", f"{size},nosuid,nodev", "tmpfs", str(folder)],
+                capture_output=True,
+                check=False,
+            )
+            mounted = done.returncode == 0
+        for name, content in job.files.items():
+            target = folder / _safe_relative(name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        if is_root():
+            for path in [folder, *folder.rglob("*")]:
+                os.chown(path, SANDBOX_UID, SANDBOX_UID, follow_symlinks=False)
+        folder.chmod(0o700)
+        yield folder
+    finally:
+        if mounted:
+            subprocess.run(["umount", "-l", str(folder)], capture_output=True, check=False)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@dataclass
+class OutputBudget:
+    """Counts the bytes a program writes and says when it went over its limit."""
+
+    limit: int
+    used: int = 0
+
+    def take(self, data: bytes) -> bytes:
+        """The part of `data` within the budget (all of it while under the limit)."""
+        room = max(self.limit - self.used, 0)
+        self.used += len(data)
+        return data[:room]
+
+    @property
+    def exceeded(self) -> bool:
+        return self.used > self.limit
+
+
+@dataclass(frozen=True)
+class Exit:
+    """How a sandboxed process ended, as the runner observed it."""
+
+    exit_code: int | None  # None when it died by a signal
+    signal: int | None = None
+    timed_out: bool = False
+    output_exceeded: bool = False
+    oom_killed: bool = False
+    cpu: float | None = None
+
+
+def from_status(status: int) -> tuple[int | None, int | None]:
+    """(exit code, signal) from a shell-style status, where 128+N means signal N."""
+    if status < 0:
+        return None, -status
+    if 128 < status < 128 + signal.NSIG:
+        return None, status - 128
+    return status, None
+
+
+def decide(ended: Exit, limits: Limits) -> tuple[Verdict, str]:
+    """The verdict for a run step, with a few words of detail."""
+    if ended.output_exceeded:
+        return Verdict.OUTPUT_LIMIT, f"more than {limits.output_bytes:,} bytes of output"
+    if ended.timed_out:
+        return Verdict.TIME_LIMIT, f"still running after {limits.wall_seconds:g}s (wall)"
+    if ended.oom_killed:
+        return Verdict.MEMORY_LIMIT, f"over {limits.memory_bytes // (1024 * 1024)} MiB"
+    cpu_spent = ended.cpu is not None and ended.cpu >= limits.cpu_seconds
+    if ended.signal == signal.SIGXCPU or (ended.signal == signal.SIGKILL and cpu_spent):
+        return Verdict.TIME_LIMIT, f"used {limits.cpu_seconds:g}s of CPU"
+    if ended.signal is not None:
+        return Verdict.SIGNALED, f"killed by {signal.Signals(ended.signal).name}"
+    if ended.exit_code == 0:
+        return Verdict.ACCEPTED, ""
+    return Verdict.WRONG_EXIT, f"exit code {ended.exit_code}"

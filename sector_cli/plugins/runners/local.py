@@ -1,0 +1,298 @@
+"""The local runner: bubblewrap namespaces, an unprivileged uid, cgroups and rlimits.
+
+See docs/runs.md for exactly what it protects against and what it does not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import resource
+import shutil
+import subprocess
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import ClassVar
+
+from sector_cli.errors import PluginError
+from sector_cli.plugins.base import Availability
+from sector_cli.plugins.runner import (
+    WORK_DIR,
+    Limits,
+    Output,
+    Runner,
+    RunEvent,
+    RunFinished,
+    RunJob,
+    RunStarted,
+    Verdict,
+)
+from sector_cli.plugins.runners.cgroups import Cgroup
+from sector_cli.plugins.runners.common import (
+    SANDBOX_UID,
+    Exit,
+    OutputBudget,
+    decide,
+    from_status,
+    is_root,
+    work_folder,
+)
+
+SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
+TOP_LEVEL = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
+ETC_FILES = (
+    "alternatives", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "ssl",
+    "ca-certificates", "os-release", "mime.types",
+)  # fmt: skip
+READ_CHUNK = 65536
+INSTALL_HINT = "apt-get install bubblewrap"
+
+
+def _system_mounts() -> list[str]:
+    """Read-only views of the system's programs and libraries, nothing else of the host."""
+    args = ["--ro-bind", "/usr", "/usr"]
+    for name in TOP_LEVEL:
+        host = Path("/") / name
+        if host.is_symlink():
+            args += ["--symlink", os.readlink(host), f"/{name}"]
+        elif host.is_dir():
+            args += ["--ro-bind", str(host), f"/{name}"]
+    for name in ETC_FILES:
+        args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    for java in sorted(Path("/etc").glob("java-*")):
+        args += ["--ro-bind-try", str(java), str(java)]
+    return args
+
+
+def bwrap_command(bwrap: str, folder: Path, command: list[str], limits: Limits) -> list[str]:
+    network = ["--share-net"] if limits.network else []
+    return [
+        bwrap, "--unshare-all", *network, "--die-with-parent", "--new-session",
+        *_system_mounts(),
+        "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/dev/shm", "--tmpfs", "/tmp",
+        "--bind", str(folder), WORK_DIR, "--chdir", WORK_DIR,
+        "--clearenv", "--setenv", "PATH", SANDBOX_PATH, "--setenv", "HOME", WORK_DIR,
+        "--setenv", "TMPDIR", "/tmp", "--setenv", "LANG", "C.UTF-8",
+        "--hostname", "sandbox", "--",
+        *command,
+    ]  # fmt: skip
+
+
+def _enter_sandbox(cgroup_files: list[str], limits: Limits, has_cgroup: bool) -> None:
+    """Runs in the child between fork and exec: join the cgroups, set rlimits, drop root."""
+    for path in cgroup_files:
+        with open(path, "w") as handle:  # noqa: PTH123 (no pathlib between fork and exec)
+            handle.write(str(os.getpid()))
+    cpu = int(limits.cpu_seconds) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.disk_bytes, limits.disk_bytes))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files, limits.open_files))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if not has_cgroup:  # without cgroups these are the only bounds; they count per uid/process
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+        memory = limits.memory_bytes * 4  # address space, not resident memory
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    if is_root():
+        os.setgroups([])
+        os.setgid(SANDBOX_UID)
+        os.setuid(SANDBOX_UID)
+
+
+@dataclass(frozen=True)
+class StepResult:
+    ended: Exit
+    wall: float
+    peak_memory: int | None
+
+
+class LocalRunner(Runner):
+    name = "local"
+    summary = "Local sandbox: bubblewrap namespaces, no network, cgroup and rlimit limits"
+    isolation = (
+        "bubblewrap (user, pid, net, mount, ipc, uts namespaces), uid nobody, read-only /usr, "
+        "private /tmp, cgroup pids/memory limits, rlimits"
+    )
+
+    def _bwrap(self) -> str:
+        bwrap = shutil.which("bwrap")
+        if bwrap is None:
+            raise PluginError("bubblewrap (bwrap) is not installed", f"Run `{INSTALL_HINT}`")
+        return bwrap
+
+    def availability(self) -> Availability:
+        bwrap = shutil.which("bwrap")
+        if bwrap is None:
+            return Availability(False, "bubblewrap (bwrap) is not installed", INSTALL_HINT)
+        probe = bwrap_command(bwrap, Path("/tmp"), ["true"], Limits())
+        probe[probe.index("--bind") : probe.index("--bind") + 5] = []  # no work folder needed
+        try:
+            done = subprocess.run(
+                probe,
+                capture_output=True,
+                timeout=5,
+                check=False,
+                preexec_fn=partial(_enter_sandbox, [], Limits(), True),
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            return Availability(False, f"bubblewrap cannot start: {exc}", INSTALL_HINT)
+        if done.returncode != 0:
+            reason = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["?"]
+            fix = "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)"
+            return Availability(False, f"bubblewrap fails here: {reason[0]}", fix)
+        cgroups = "cgroups" if Cgroup.probe() else "rlimits only (no writable cgroups)"
+        return Availability(True, f"bubblewrap ({bwrap}), {cgroups}")
+
+    def describe(self) -> dict[str, object]:
+        return {"limits": "cgroups + rlimits" if Cgroup.probe() else "rlimits only"}
+
+    async def run(
+        self, job: RunJob, stdin: AsyncIterator[bytes] | None = None
+    ) -> AsyncIterator[RunEvent]:
+        bwrap = self._bwrap()
+        started = time.monotonic()
+        yield RunStarted(self.name, 0.0)
+        with work_folder(job, job.limits) as folder:
+            if job.compile:
+                result = None
+                async for item in self._step(bwrap, folder, job.compile, job.compile_limits,
+                                             b"", None, started, "compile"):  # fmt: skip
+                    if isinstance(item, StepResult):
+                        result = item
+                    else:
+                        yield item
+                assert result is not None
+                verdict, detail = decide(result.ended, job.compile_limits)
+                if verdict is not Verdict.ACCEPTED:
+                    detail = f"compile: {detail}" if detail else "compile failed"
+                    yield RunFinished(Verdict.COMPILE_ERROR, result.ended.exit_code, result.wall,
+                                      result.ended.cpu, result.peak_memory,
+                                      time.monotonic() - started, detail)  # fmt: skip
+                    return
+            async for item in self._step(bwrap, folder, job.run, job.limits, job.stdin, stdin,
+                                         started, "stdout"):  # fmt: skip
+                if isinstance(item, StepResult):
+                    verdict, detail = decide(item.ended, job.limits)
+                    code = item.ended.exit_code
+                    yield RunFinished(verdict, code, item.wall, item.ended.cpu, item.peak_memory,
+                                      time.monotonic() - started, detail)  # fmt: skip
+                else:
+                    yield item
+
+    async def _step(
+        self,
+        bwrap: str,
+        folder: Path,
+        command: list[str],
+        limits: Limits,
+        stdin_bytes: bytes,
+        stdin_stream: AsyncIterator[bytes] | None,
+        started: float,
+        stdout_name: str,
+    ) -> AsyncIterator[Output | StepResult]:
+        """Run one command in the sandbox; yields its output, then one StepResult."""
+        cgroup = Cgroup.create(limits.processes + 2, limits.memory_bytes)  # +2: bwrap itself
+        join = cgroup.join_files() if cgroup else []
+        argv = bwrap_command(bwrap, folder, command, limits)
+        begin = time.monotonic()
+        process = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            preexec_fn=partial(_enter_sandbox, join, limits, cgroup is not None),
+        )
+        budget = OutputBudget(limits.output_bytes)
+        queue: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
+        stderr_name = "compile" if stdout_name == "compile" else "stderr"
+        tasks = [
+            asyncio.create_task(_pump(process.stdout, stdout_name, queue)),
+            asyncio.create_task(_pump(process.stderr, stderr_name, queue)),
+            asyncio.create_task(_feed(process.stdin, stdin_bytes, stdin_stream)),
+        ]
+        timed_out = False
+        try:
+            deadline = begin + limits.wall_seconds
+            open_streams = 2
+            while open_streams:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    timed_out = True
+                    break
+                try:
+                    stream, data = await asyncio.wait_for(queue.get(), remaining)
+                except TimeoutError:
+                    timed_out = True
+                    break
+                if not data:
+                    open_streams -= 1
+                    continue
+                kept = budget.take(data)
+                if kept:
+                    yield Output(stream, kept, time.monotonic() - started)
+                if budget.exceeded:
+                    break
+            if timed_out or budget.exceeded:
+                _kill(process, cgroup)
+            try:
+                status = await asyncio.wait_for(process.wait(), max(deadline - time.monotonic(), 0.1))
+            except TimeoutError:
+                timed_out = True
+                _kill(process, cgroup)
+                status = await process.wait()
+            wall = time.monotonic() - begin
+            exit_code, signal_number = from_status(status)
+            ended = Exit(
+                exit_code,
+                signal_number,
+                timed_out=timed_out,
+                output_exceeded=budget.exceeded,
+                oom_killed=bool(cgroup and cgroup.oom_kills()),
+                cpu=cgroup.cpu_seconds() if cgroup else None,
+            )
+            yield StepResult(ended, wall, cgroup.peak_memory() if cgroup else None)
+        finally:
+            _kill(process, cgroup)
+            for task in tasks:
+                task.cancel()
+            with contextlib.suppress(ProcessLookupError, asyncio.CancelledError):
+                await asyncio.wait_for(process.wait(), 5)
+            if cgroup:
+                cgroup.kill_all()
+                cgroup.remove()
+
+
+def _kill(process: asyncio.subprocess.Process, cgroup: Cgroup | None) -> None:
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+    if cgroup:
+        cgroup.kill_all()
+
+
+async def _pump(
+    reader: asyncio.StreamReader | None, name: str, queue: asyncio.Queue[tuple[str, bytes]]
+) -> None:
+    """Forward a pipe's chunks as they come; an empty chunk says it closed."""
+    assert reader is not None
+    while chunk := await reader.read(READ_CHUNK):
+        await queue.put((name, chunk))
+    await queue.put((name, b""))
+
+
+async def _feed(
+    writer: asyncio.StreamWriter | None, data: bytes, live: AsyncIterator[bytes] | None
+) -> None:
+    assert writer is not None
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+        if live is not None:
+            async for chunk in live:
+                writer.write(chunk)
+                await writer.drain()
+        elif data:
+            writer.write(data)
+            await writer.drain()
+        writer.close()
