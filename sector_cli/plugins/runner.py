@@ -63,6 +63,7 @@ class RunJob:
     stdin: bytes = b""
     limits: Limits = field(default_factory=Limits)
     compile_limits: Limits = COMPILE_LIMITS
+    image: str = ""  # for container runners: an image with the language's toolchain
 
     def to_json(self) -> bytes:
         data = asdict(self)
@@ -81,6 +82,7 @@ class RunJob:
             stdin=base64.b64decode(data["stdin"]),
             limits=Limits(**data["limits"]),
             compile_limits=Limits(**data["compile_limits"]),
+            image=data.get("image", ""),
         )
 
     def with_limits(self, **changes: Any) -> RunJob:

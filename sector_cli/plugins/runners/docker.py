@@ -1,0 +1,349 @@
+"""The Docker runner: one short-lived container per step, locked down, always removed.
+
+The docker SDK is imported only when a run or a check needs it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import struct
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from sector_cli.errors import PluginError
+from sector_cli.plugins.base import Availability
+from sector_cli.plugins.runner import (
+    WORK_DIR,
+    Limits,
+    Output,
+    Runner,
+    RunEvent,
+    RunFinished,
+    RunJob,
+    RunStarted,
+    Verdict,
+)
+from sector_cli.plugins.runners.common import (
+    SANDBOX_UID,
+    Exit,
+    OutputBudget,
+    decide,
+    from_status,
+    work_folder,
+)
+
+if TYPE_CHECKING:
+    from docker import DockerClient
+
+ENGINE_HINT = "Start the Docker engine (dockerd) or set DOCKER_HOST; `sector doctor` checks it"
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+FRAME_HEADER = struct.Struct(">BxxxL")  # docker's multiplexed stream: type, size
+STREAMS = {1: "stdout", 2: "stderr"}
+
+
+@dataclass(frozen=True)
+class StepResult:
+    ended: Exit
+    wall: float
+    peak_memory: int | None
+
+
+def connect() -> DockerClient:
+    """A client for the engine at DOCKER_HOST (or the default socket), or a PluginError."""
+    import docker
+    from docker.errors import DockerException
+
+    try:
+        client = docker.from_env(timeout=30)
+        client.ping()
+    except DockerException as exc:
+        raise PluginError(f"no Docker engine answers ({_first_line(exc)})", ENGINE_HINT) from None
+    return client
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+
+
+class _Accounting:
+    """A cgroup parent of the container's own, whose totals outlive the container.
+
+    Docker removes a container's cgroup when it stops; its parent keeps the hierarchical
+    peak memory and CPU time. Only where the engine shares this host's cgroup v1 tree.
+    """
+
+    def __init__(self) -> None:
+        self.name = f"sector-run-{uuid.uuid4().hex[:12]}"
+
+    def _read(self, controller: str, name: str) -> int | None:
+        try:
+            return int((CGROUP_ROOT / controller / self.name / name).read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    def peak_memory(self) -> int | None:
+        return self._read("memory", "memory.max_usage_in_bytes")
+
+    def cpu_seconds(self) -> float | None:
+        usage = self._read("cpuacct", "cpuacct.usage")
+        return usage / 1e9 if usage is not None else None
+
+    def remove(self) -> None:
+        """Remove the parent once the engine has removed the container's group inside it."""
+        folders = [c / self.name for c in CGROUP_ROOT.glob("*") if (c / self.name).is_dir()]
+        deadline = time.monotonic() + 2.0
+        while folders and time.monotonic() < deadline:
+            for folder in list(folders):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+                    folders.remove(folder)
+            if folders:
+                time.sleep(0.02)
+
+
+def create_container(
+    client: DockerClient, image: str, command: list[str], folder: Path, limits: Limits, parent: str
+) -> str:
+    """Create (not start) a locked-down container for one step; returns its id."""
+    from docker.types import Ulimit
+
+    cpu = int(limits.cpu_seconds) + 1
+    host_config = client.api.create_host_config(
+        binds={str(folder): {"bind": WORK_DIR, "mode": "rw"}},
+        network_mode="bridge" if limits.network else "none",
+        mem_limit=limits.memory_bytes,
+        memswap_limit=limits.memory_bytes,
+        pids_limit=limits.processes,
+        nano_cpus=1_000_000_000,
+        read_only=True,
+        tmpfs={"/tmp": f"size={limits.disk_bytes},mode=1777,exec"},
+        cap_drop=["ALL"],
+        security_opt=["no-new-privileges"],
+        ulimits=[
+            Ulimit(name="cpu", soft=cpu, hard=cpu + 1),
+            Ulimit(name="fsize", soft=limits.disk_bytes, hard=limits.disk_bytes),
+            Ulimit(name="nofile", soft=limits.open_files, hard=limits.open_files),
+            Ulimit(name="core", soft=0, hard=0),
+        ],
+        cgroup_parent=f"/{parent}",
+    )
+    created = client.api.create_container(
+        image,
+        command,
+        user=f"{SANDBOX_UID}:{SANDBOX_UID}",
+        working_dir=WORK_DIR,
+        environment={"HOME": WORK_DIR, "LANG": "C.UTF-8", "TMPDIR": "/tmp"},
+        stdin_open=True,
+        labels={"sector.run": "1"},
+        hostname="sandbox",
+        host_config=host_config,
+    )
+    return str(created["Id"])
+
+
+class DockerRunner(Runner):
+    name = "docker"
+    summary = "Docker containers: no network, read-only root, non-root, limits"
+    isolation = (
+        "a container per step: network none, read-only root with tmpfs /tmp, uid nobody, "
+        "all capabilities dropped, no-new-privileges, memory/swap/pids/CPU limits"
+    )
+
+    def availability(self) -> Availability:
+        try:
+            client = connect()
+        except PluginError as exc:
+            return Availability(False, exc.message, "install Docker and start the engine")
+        version = client.version().get("Version", "?")
+        client.close()
+        return Availability(True, f"engine {version}")
+
+    def describe(self) -> dict[str, object]:
+        try:
+            client = connect()
+        except PluginError:
+            return {}
+        tags = sorted(tag for image in client.images.list() for tag in image.tags)
+        client.close()
+        return {"images": tags}
+
+    async def run(
+        self, job: RunJob, stdin: AsyncIterator[bytes] | None = None
+    ) -> AsyncIterator[RunEvent]:
+        client = await asyncio.to_thread(connect)
+        image = job.image
+        await asyncio.to_thread(_require_image, client, image)
+        started = time.monotonic()
+        yield RunStarted(self.name, 0.0)
+        try:
+            with work_folder(job, job.limits) as folder:
+                if job.compile:
+                    result = None
+                    async for item in _step(client, image, folder, job.compile,
+                                            job.compile_limits, b"", None, started, "compile"):  # fmt: skip
+                        if isinstance(item, StepResult):
+                            result = item
+                        else:
+                            yield item
+                    assert result is not None
+                    verdict, detail = decide(result.ended, job.compile_limits)
+                    if verdict is not Verdict.ACCEPTED:
+                        yield RunFinished(Verdict.COMPILE_ERROR, result.ended.exit_code,
+                                          result.wall, result.ended.cpu, result.peak_memory,
+                                          time.monotonic() - started,
+                                          f"compile: {detail}" if detail else "compile failed")  # fmt: skip
+                        return
+                async for item in _step(client, image, folder, job.run, job.limits, job.stdin,
+                                        stdin, started, "stdout"):  # fmt: skip
+                    if isinstance(item, StepResult):
+                        verdict, detail = decide(item.ended, job.limits)
+                        yield RunFinished(verdict, item.ended.exit_code, item.wall,
+                                          item.ended.cpu, item.peak_memory,
+                                          time.monotonic() - started, detail)  # fmt: skip
+                    else:
+                        yield item
+        finally:
+            client.close()
+
+
+def _require_image(client: DockerClient, image: str) -> None:
+    from docker.errors import ImageNotFound
+
+    try:
+        client.images.get(image)
+    except ImageNotFound:
+        raise PluginError(
+            f"the Docker image {image} is not present",
+            f"Run `docker pull {image}`, or build one offline with scripts/build-images.sh "
+            "and name it in docker.images",
+        ) from None
+
+
+async def _step(
+    client: DockerClient,
+    image: str,
+    folder: Path,
+    command: list[str],
+    limits: Limits,
+    stdin_bytes: bytes,
+    stdin_stream: AsyncIterator[bytes] | None,
+    started: float,
+    stdout_name: str,
+) -> AsyncIterator[Output | StepResult]:
+    """One container: attach, start, stream, stop at the limits, always remove."""
+    from docker.errors import DockerException
+
+    api = client.api
+    accounting = _Accounting()
+    container: str | None = None
+    raw: Any = None
+    try:
+        container = await asyncio.to_thread(
+            create_container, client, image, command, folder, limits, accounting.name
+        )
+        raw = await asyncio.to_thread(
+            api.attach_socket, container, {"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1}
+        )
+        reader, writer = await asyncio.open_connection(sock=raw._sock)
+        begin = time.monotonic()
+        await asyncio.to_thread(api.start, container)
+        feeder = asyncio.create_task(_feed(writer, stdin_bytes, stdin_stream))
+        budget = OutputBudget(limits.output_bytes)
+        timed_out = False
+        deadline = begin + limits.wall_seconds
+        stderr_name = "compile" if stdout_name == "compile" else "stderr"
+        while True:
+            try:
+                frame = await asyncio.wait_for(_read_frame(reader), deadline - time.monotonic())
+            except TimeoutError:
+                timed_out = True
+                break
+            if frame is None:
+                break
+            kind, data = frame
+            kept = budget.take(data)
+            if kept:
+                name = stdout_name if STREAMS.get(kind) == "stdout" else stderr_name
+                yield Output(name, kept, time.monotonic() - started)
+            if budget.exceeded:
+                break
+        feeder.cancel()
+        if timed_out or budget.exceeded:
+            _hang_up(raw)  # the engine holds the exit while its stream copy is blocked on us
+            await asyncio.to_thread(_kill, client, container)
+        status = await asyncio.to_thread(api.wait, container, 30)
+        wall = time.monotonic() - begin
+        state = (await asyncio.to_thread(api.inspect_container, container)).get("State", {})
+        exit_code, signal_number = from_status(int(status.get("StatusCode", -1)))
+        ended = Exit(
+            exit_code,
+            signal_number,
+            timed_out=timed_out,
+            output_exceeded=budget.exceeded,
+            oom_killed=bool(state.get("OOMKilled")),
+            cpu=accounting.cpu_seconds(),
+        )
+        yield StepResult(ended, wall, accounting.peak_memory())
+    except DockerException as exc:
+        raise PluginError(f"the Docker engine failed: {_first_line(exc)}", ENGINE_HINT) from None
+    finally:
+        if raw is not None:
+            _hang_up(raw)
+        if container is not None:
+            await asyncio.to_thread(_remove, client, container)
+        await asyncio.to_thread(accounting.remove)
+
+
+async def _read_frame(reader: asyncio.StreamReader) -> tuple[int, bytes] | None:
+    try:
+        header = await reader.readexactly(FRAME_HEADER.size)
+        kind, size = FRAME_HEADER.unpack(header)
+        return kind, await reader.readexactly(size)
+    except asyncio.IncompleteReadError:
+        return None
+
+
+async def _feed(
+    writer: asyncio.StreamWriter, data: bytes, live: AsyncIterator[bytes] | None
+) -> None:
+    with contextlib.suppress(OSError, RuntimeError):
+        if live is not None:
+            async for chunk in live:
+                writer.write(chunk)
+                await writer.drain()
+        elif data:
+            writer.write(data)
+            await writer.drain()
+        if writer.can_write_eof():
+            writer.write_eof()  # closes the program's stdin (stdin_once)
+
+
+def _hang_up(raw: Any) -> None:
+    """Really close the attach connection (the SDK's file object holds another reference)."""
+    sock = getattr(raw, "_sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(OSError):
+        raw.close()
+
+
+def _kill(client: DockerClient, container: str) -> None:
+    from docker.errors import DockerException
+
+    with contextlib.suppress(DockerException):
+        client.api.kill(container)
+
+
+def _remove(client: DockerClient, container: str) -> None:
+    from docker.errors import DockerException
+
+    with contextlib.suppress(DockerException):
+        client.api.remove_container(container, force=True)
+
