@@ -13,6 +13,7 @@ from sector_cli.config.settings import Settings, load_settings
 if TYPE_CHECKING:
     from sector_cli.plugins.detect import LanguageIndex
     from sector_cli.plugins.registry import Registry
+    from sector_cli.runs.service import Runs
     from sector_cli.store.engine import Store
     from sector_cli.store.models import Project
     from sector_cli.workspace.files import Files
@@ -66,6 +67,18 @@ class Services:
             self.languages,
             self.settings.max_file_size(),
         )
+
+    @cached_property
+    def runs(self) -> Runs:
+        """Runs, attached to the current project when there is one."""
+        from sector_cli.errors import NotFoundError
+        from sector_cli.runs.service import Runs
+
+        try:
+            project_id = self.projects.current().id
+        except NotFoundError:
+            project_id = None
+        return Runs(self.store, self.settings, self.registry, self.languages, project_id)
 
     def close(self) -> None:
         if "store" in self.__dict__:

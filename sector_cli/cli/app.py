@@ -11,7 +11,7 @@ import typer
 from typer.core import TyperGroup
 
 from sector_cli import __version__
-from sector_cli.cli import config, db, doctor, files, plugins, project
+from sector_cli.cli import config, db, doctor, files, plugins, project, run
 from sector_cli.cli.output import json_mode
 from sector_cli.config import env
 from sector_cli.errors import EXIT_FAILURE, SectorError
@@ -80,6 +80,9 @@ def root(
 
 
 app.command("init")(project.init)
+app.command("run", context_settings={"allow_interspersed_args": False})(run.run)
+app.add_typer(run.runs_app, name="runs")
+app.add_typer(run.runner_app, name="runner")
 app.add_typer(project.app, name="project")
 app.add_typer(files.app, name="file")
 app.add_typer(config.app, name="config")

@@ -8,6 +8,10 @@ SECTOR_DATABASE_URL = "SECTOR_DATABASE_URL"
 SECTOR_PROJECT = "SECTOR_PROJECT"
 SECTOR_FILES_MAX_SIZE = "SECTOR_FILES_MAX_SIZE"
 SECTOR_LOAD_PLUGINS = "SECTOR_LOAD_PLUGINS"
+SECTOR_RUNNER = "SECTOR_RUNNER"
+SECTOR_RUN_TIMEOUT = "SECTOR_RUN_TIMEOUT"
+SECTOR_RUN_MEMORY = "SECTOR_RUN_MEMORY"
+SECTOR_DOCKER_IMAGES = "SECTOR_DOCKER_IMAGES"
 NO_COLOR = "NO_COLOR"
 OLLAMA_HOST = "OLLAMA_HOST"
 DOCKER_HOST = "DOCKER_HOST"
@@ -19,6 +23,10 @@ DESCRIPTIONS: dict[str, str] = {
     SECTOR_PROJECT: "project used by commands run outside a project folder",
     SECTOR_FILES_MAX_SIZE: "largest source file `sector file add` tracks, in bytes",
     SECTOR_LOAD_PLUGINS: "comma-separated allow-list of third-party plugins to load",
+    SECTOR_RUNNER: "runner for `sector run`: auto, docker or local",
+    SECTOR_RUN_TIMEOUT: "time limit of a run, in seconds",
+    SECTOR_RUN_MEMORY: "memory limit of a run (256M, 1G)",
+    SECTOR_DOCKER_IMAGES: "Docker images per language: python=IMAGE,*=IMAGE",
     NO_COLOR: "disable colour in all output",
     OLLAMA_HOST: "address of the Ollama server",
     DOCKER_HOST: "address of the Docker engine",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sector_cli.config import env
 from sector_cli.errors import ConfigError
 
-Value = str | int | bool | list[str] | None
+Value = str | int | float | bool | list[str] | dict[str, str] | None
 
 
 def _parse_str(raw: object) -> str:
@@ -48,6 +48,37 @@ def _size_from_text(text: str) -> int:
         return int(float(number) * unit)
     except ValueError:
         raise ValueError(f"expected a size such as 2000000, 512k or 2M, got {text!r}") from None
+
+
+def _parse_seconds(raw: object) -> float:
+    try:
+        value = float(str(raw).strip().removesuffix("s")) if not isinstance(raw, bool) else -1
+    except ValueError:
+        raise ValueError(f"expected a number of seconds, got {raw!r}") from None
+    if not 0 < value <= 24 * 3600:
+        raise ValueError("expected a number of seconds between 0 and 86400")
+    return value
+
+
+def _parse_choice(*choices: str) -> Callable[[object], Value]:
+    def parse(raw: object) -> str:
+        value = str(raw).strip().lower()
+        if value not in choices:
+            raise ValueError(f"expected one of {', '.join(choices)}, got {raw!r}")
+        return value
+
+    return parse
+
+
+def _parse_mapping(raw: object) -> dict[str, str]:
+    """`python=img,*=img` (environment, command line) or a TOML table of strings."""
+    if isinstance(raw, dict) and all(isinstance(v, str) for v in raw.values()):
+        return {str(k): v for k, v in raw.items()}
+    if isinstance(raw, str):
+        pairs = [item.split("=", 1) for item in raw.split(",") if item.strip()]
+        if all(len(pair) == 2 and pair[0].strip() and pair[1].strip() for pair in pairs):
+            return {k.strip(): v.strip() for k, v in pairs}
+    raise ValueError("expected NAME=VALUE pairs separated by commas")
 
 
 def _parse_list(raw: object) -> list[str]:
@@ -114,6 +145,39 @@ KEYS: dict[str, Key] = {
             _parse_size,
             default=2 * 1024 * 1024,
             example="4M",
+        ),
+        Key(
+            "runs.runner",
+            "Runner for `sector run`: auto (Docker when an engine answers, else local), "
+            "docker or local.",
+            env.SECTOR_RUNNER,
+            _parse_choice("auto", "docker", "local"),
+            default="auto",
+            example="local",
+        ),
+        Key(
+            "runs.timeout",
+            "Wall-clock and CPU limit of a run, in seconds.",
+            env.SECTOR_RUN_TIMEOUT,
+            _parse_seconds,
+            default=10.0,
+            example="30",
+        ),
+        Key(
+            "runs.memory",
+            "Memory limit of a run (bytes, or 256M, 1G).",
+            env.SECTOR_RUN_MEMORY,
+            _parse_size,
+            default=256 * 1024 * 1024,
+            example="512M",
+        ),
+        Key(
+            "docker.images",
+            "Docker image per language for the docker runner, `*` for every other language "
+            "(default: each language's official image, such as python:3.12-slim).",
+            env.SECTOR_DOCKER_IMAGES,
+            _parse_mapping,
+            example="python=python:3.12-slim,*=sector-sandbox:bookworm",
         ),
         Key(
             "plugins.load",

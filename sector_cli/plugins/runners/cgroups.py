@@ -119,4 +119,3 @@ class Cgroup:
                     break
                 except OSError:
                     time.sleep(0.01)
-

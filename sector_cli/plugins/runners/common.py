@@ -8,12 +8,22 @@ import shutil
 import signal
 import subprocess
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Protocol
 
 from sector_cli.errors import UsageError
-from sector_cli.plugins.runner import Limits, RunJob, Verdict
+from sector_cli.plugins.runner import (
+    Limits,
+    Output,
+    RunEvent,
+    RunFinished,
+    RunJob,
+    RunStarted,
+    Verdict,
+)
 
 SANDBOX_UID = 65534  # nobody: programs never run as root, even when Sector does
 WORK_BASE = Path(tempfile.gettempdir()) / "sector-sandbox"
@@ -123,3 +133,52 @@ def decide(ended: Exit, limits: Limits) -> tuple[Verdict, str]:
     if ended.exit_code == 0:
         return Verdict.ACCEPTED, ""
     return Verdict.WRONG_EXIT, f"exit code {ended.exit_code}"
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """The end of one sandboxed command."""
+
+    ended: Exit
+    wall: float
+    peak_memory: int | None
+
+
+class Step(Protocol):
+    """Runs one command in a runner's sandbox: yields its output, then one StepResult."""
+
+    def __call__(
+        self,
+        command: list[str],
+        limits: Limits,
+        stdin: bytes,
+        live: AsyncIterator[bytes] | None,
+        started: float,
+        stdout_name: str,
+    ) -> AsyncIterator[Output | StepResult]: ...
+
+
+async def compile_then_run(
+    runner: str, job: RunJob, live: AsyncIterator[bytes] | None, step: Step
+) -> AsyncIterator[RunEvent]:
+    """The event stream every runner produces: compile (when needed), then run."""
+    started = time.monotonic()
+    yield RunStarted(runner, 0.0)
+    steps: list[tuple[list[str], Limits, bytes, AsyncIterator[bytes] | None, str]] = []
+    if job.compile:
+        steps.append((job.compile, job.compile_limits, b"", None, "compile"))
+    steps.append((job.run, job.limits, job.stdin, live, "stdout"))
+    for command, limits, stdin, stream, name in steps:
+        async for item in step(command, limits, stdin, stream, started, name):
+            if not isinstance(item, StepResult):
+                yield item
+                continue
+            verdict, detail = decide(item.ended, limits)
+            if name == "compile" and verdict is Verdict.ACCEPTED:
+                break
+            if name == "compile":
+                verdict, detail = Verdict.COMPILE_ERROR, f"compile: {detail or 'failed'}"
+            elapsed = time.monotonic() - started
+            yield RunFinished(verdict, item.ended.exit_code, item.wall, item.ended.cpu,
+                              item.peak_memory, elapsed, detail)  # fmt: skip
+            return

@@ -12,9 +12,9 @@ import struct
 import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from sector_cli.errors import PluginError
 from sector_cli.plugins.base import Availability
@@ -22,18 +22,16 @@ from sector_cli.plugins.runner import (
     WORK_DIR,
     Limits,
     Output,
-    Runner,
     RunEvent,
-    RunFinished,
     RunJob,
-    RunStarted,
-    Verdict,
+    Runner,
 )
 from sector_cli.plugins.runners.common import (
     SANDBOX_UID,
     Exit,
     OutputBudget,
-    decide,
+    StepResult,
+    compile_then_run,
     from_status,
     work_folder,
 )
@@ -45,13 +43,6 @@ ENGINE_HINT = "Start the Docker engine (dockerd) or set DOCKER_HOST; `sector doc
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 FRAME_HEADER = struct.Struct(">BxxxL")  # docker's multiplexed stream: type, size
 STREAMS = {1: "stdout", 2: "stderr"}
-
-
-@dataclass(frozen=True)
-class StepResult:
-    ended: Exit
-    wall: float
-    peak_memory: int | None
 
 
 def connect() -> DockerClient:
@@ -132,6 +123,7 @@ def create_container(
             Ulimit(name="core", soft=0, hard=0),
         ],
         cgroup_parent=f"/{parent}",
+        init=True,  # the program is not pid 1, so signals and orphans behave as usual
     )
     created = client.api.create_container(
         image,
@@ -177,37 +169,12 @@ class DockerRunner(Runner):
         self, job: RunJob, stdin: AsyncIterator[bytes] | None = None
     ) -> AsyncIterator[RunEvent]:
         client = await asyncio.to_thread(connect)
-        image = job.image
-        await asyncio.to_thread(_require_image, client, image)
-        started = time.monotonic()
-        yield RunStarted(self.name, 0.0)
         try:
+            await asyncio.to_thread(_require_image, client, job.image)
             with work_folder(job, job.limits) as folder:
-                if job.compile:
-                    result = None
-                    async for item in _step(client, image, folder, job.compile,
-                                            job.compile_limits, b"", None, started, "compile"):  # fmt: skip
-                        if isinstance(item, StepResult):
-                            result = item
-                        else:
-                            yield item
-                    assert result is not None
-                    verdict, detail = decide(result.ended, job.compile_limits)
-                    if verdict is not Verdict.ACCEPTED:
-                        yield RunFinished(Verdict.COMPILE_ERROR, result.ended.exit_code,
-                                          result.wall, result.ended.cpu, result.peak_memory,
-                                          time.monotonic() - started,
-                                          f"compile: {detail}" if detail else "compile failed")  # fmt: skip
-                        return
-                async for item in _step(client, image, folder, job.run, job.limits, job.stdin,
-                                        stdin, started, "stdout"):  # fmt: skip
-                    if isinstance(item, StepResult):
-                        verdict, detail = decide(item.ended, job.limits)
-                        yield RunFinished(verdict, item.ended.exit_code, item.wall,
-                                          item.ended.cpu, item.peak_memory,
-                                          time.monotonic() - started, detail)  # fmt: skip
-                    else:
-                        yield item
+                step = partial(_step, client, job.image, folder)
+                async for event in compile_then_run(self.name, job, stdin, step):
+                    yield event
         finally:
             client.close()
 
@@ -346,4 +313,3 @@ def _remove(client: DockerClient, container: str) -> None:
 
     with contextlib.suppress(DockerException):
         client.api.remove_container(container, force=True)
-

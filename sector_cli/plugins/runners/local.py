@@ -13,10 +13,8 @@ import shutil
 import subprocess
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import ClassVar
 
 from sector_cli.errors import PluginError
 from sector_cli.plugins.base import Availability
@@ -24,19 +22,17 @@ from sector_cli.plugins.runner import (
     WORK_DIR,
     Limits,
     Output,
-    Runner,
     RunEvent,
-    RunFinished,
     RunJob,
-    RunStarted,
-    Verdict,
+    Runner,
 )
 from sector_cli.plugins.runners.cgroups import Cgroup
 from sector_cli.plugins.runners.common import (
     SANDBOX_UID,
     Exit,
     OutputBudget,
-    decide,
+    StepResult,
+    compile_then_run,
     from_status,
     is_root,
     work_folder,
@@ -58,7 +54,7 @@ def _system_mounts() -> list[str]:
     for name in TOP_LEVEL:
         host = Path("/") / name
         if host.is_symlink():
-            args += ["--symlink", os.readlink(host), f"/{name}"]
+            args += ["--symlink", str(host.readlink()), f"/{name}"]
         elif host.is_dir():
             args += ["--ro-bind", str(host), f"/{name}"]
     for name in ETC_FILES:
@@ -100,13 +96,6 @@ def _enter_sandbox(cgroup_files: list[str], limits: Limits, has_cgroup: bool) ->
         os.setgroups([])
         os.setgid(SANDBOX_UID)
         os.setuid(SANDBOX_UID)
-
-
-@dataclass(frozen=True)
-class StepResult:
-    ended: Exit
-    wall: float
-    peak_memory: int | None
 
 
 class LocalRunner(Runner):
@@ -153,34 +142,10 @@ class LocalRunner(Runner):
         self, job: RunJob, stdin: AsyncIterator[bytes] | None = None
     ) -> AsyncIterator[RunEvent]:
         bwrap = self._bwrap()
-        started = time.monotonic()
-        yield RunStarted(self.name, 0.0)
         with work_folder(job, job.limits) as folder:
-            if job.compile:
-                result = None
-                async for item in self._step(bwrap, folder, job.compile, job.compile_limits,
-                                             b"", None, started, "compile"):  # fmt: skip
-                    if isinstance(item, StepResult):
-                        result = item
-                    else:
-                        yield item
-                assert result is not None
-                verdict, detail = decide(result.ended, job.compile_limits)
-                if verdict is not Verdict.ACCEPTED:
-                    detail = f"compile: {detail}" if detail else "compile failed"
-                    yield RunFinished(Verdict.COMPILE_ERROR, result.ended.exit_code, result.wall,
-                                      result.ended.cpu, result.peak_memory,
-                                      time.monotonic() - started, detail)  # fmt: skip
-                    return
-            async for item in self._step(bwrap, folder, job.run, job.limits, job.stdin, stdin,
-                                         started, "stdout"):  # fmt: skip
-                if isinstance(item, StepResult):
-                    verdict, detail = decide(item.ended, job.limits)
-                    code = item.ended.exit_code
-                    yield RunFinished(verdict, code, item.wall, item.ended.cpu, item.peak_memory,
-                                      time.monotonic() - started, detail)  # fmt: skip
-                else:
-                    yield item
+            step = partial(self._step, bwrap, folder)
+            async for event in compile_then_run(self.name, job, stdin, step):
+                yield event
 
     async def _step(
         self,
@@ -193,7 +158,7 @@ class LocalRunner(Runner):
         started: float,
         stdout_name: str,
     ) -> AsyncIterator[Output | StepResult]:
-        """Run one command in the sandbox; yields its output, then one StepResult."""
+        """Run one command under bubblewrap; yields its output, then one StepResult."""
         cgroup = Cgroup.create(limits.processes + 2, limits.memory_bytes)  # +2: bwrap itself
         join = cgroup.join_files() if cgroup else []
         argv = bwrap_command(bwrap, folder, command, limits)
@@ -238,7 +203,9 @@ class LocalRunner(Runner):
             if timed_out or budget.exceeded:
                 _kill(process, cgroup)
             try:
-                status = await asyncio.wait_for(process.wait(), max(deadline - time.monotonic(), 0.1))
+                status = await asyncio.wait_for(
+                    process.wait(), max(deadline - time.monotonic(), 0.1)
+                )
             except TimeoutError:
                 timed_out = True
                 _kill(process, cgroup)

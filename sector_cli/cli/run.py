@@ -1,0 +1,410 @@
+"""`sector run`, `sector runs ls|show|log|rm|replay` and `sector runner ls`."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import sys
+import threading
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from sector_cli.cli.options import Json, ProjectName, Yes
+from sector_cli.cli.output import Output, jsonable
+
+if TYPE_CHECKING:
+    from sector_cli.plugins.runner import RunEvent, RunFinished
+    from sector_cli.runs.service import Execution
+    from sector_cli.store.models import Run
+
+runs_app = typer.Typer(help="Run history: list, inspect, replay, remove.", no_args_is_help=True)
+runner_app = typer.Typer(help="Sandboxes that run code.", no_args_is_help=True)
+
+# Exit codes of `sector run`: the program's own for a finished program, fixed ones otherwise.
+EXIT_FOR_VERDICT = {
+    "time-limit": 124,
+    "memory-limit": 125,
+    "output-limit": 126,
+    "compile-error": 65,
+    "internal-error": 70,
+}
+EXIT_INTERRUPTED = 130
+
+
+def exit_code_for(finished: RunFinished) -> int:
+    verdict = finished.verdict.value
+    if verdict in EXIT_FOR_VERDICT:
+        return EXIT_FOR_VERDICT[verdict]
+    if verdict == "signaled":
+        return 128 + _signal_of(finished.detail)
+    return finished.exit_code or 0
+
+
+def _signal_of(detail: str) -> int:
+    import signal
+
+    name = detail.rsplit(" ", 1)[-1]
+    return int(getattr(signal.Signals, name, signal.SIGKILL))
+
+
+def _live_stdin() -> AsyncIterator[bytes] | bytes:
+    """The terminal's or pipe's input, forwarded as it arrives; bytes when there is no fd."""
+    try:
+        fd = sys.stdin.fileno()
+    except (AttributeError, ValueError, OSError):
+        stream = getattr(sys.stdin, "buffer", None)
+        return stream.read() if stream is not None else b""
+    return _read_fd(fd)
+
+
+async def _read_fd(fd: int) -> AsyncIterator[bytes]:
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+
+    def reader() -> None:  # a thread: blocking reads of a terminal cannot be awaited portably
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                chunk = b""
+            loop.call_soon_threadsafe(queue.put_nowait, chunk)
+            if not chunk:
+                return
+
+    threading.Thread(target=reader, daemon=True).start()
+    while chunk := await queue.get():
+        yield chunk
+
+
+def _format_size(size: int | None) -> str:
+    if size is None:
+        return "-"
+    return f"{size / (1024 * 1024):.1f} MiB"
+
+
+def verdict_line(run_id: int, runner: str, finished: RunFinished) -> str:
+    parts = [finished.verdict.value]
+    if finished.detail:
+        parts.append(finished.detail)
+    elif finished.exit_code is not None:
+        parts.append(f"exit {finished.exit_code}")
+    parts.append(f"{finished.wall:.2f}s wall")
+    if finished.cpu is not None:
+        parts.append(f"{finished.cpu:.2f}s cpu")
+    parts.append(f"{_format_size(finished.peak_memory)} peak")
+    parts.append(f"run #{run_id} ({runner})")
+    return " · ".join(parts)
+
+
+def event_json(run_id: int, event: RunEvent) -> dict[str, Any]:
+    from sector_cli.plugins.runner import Output as RunOutput
+
+    if isinstance(event, RunOutput):
+        text = event.data.decode("utf-8", errors="replace")
+        data: dict[str, Any] = {"event": "output", "stream": event.stream, "data": text}
+        if text.encode() != event.data:  # not UTF-8: give the exact bytes as well
+            data["data_base64"] = base64.b64encode(event.data).decode()
+        return {**data, "t": round(event.t, 6), "run": run_id}
+    name = "started" if type(event).__name__ == "RunStarted" else "finished"
+    return {"event": name, **jsonable(event), "run": run_id}
+
+
+async def _stream(execution: Execution, as_json: bool) -> RunFinished | None:
+    from sector_cli.plugins.runner import Output as RunOutput
+    from sector_cli.plugins.runner import RunFinished as Finished
+
+    finished = None
+    async for event in execution.events:
+        if as_json:
+            sys.stdout.write(json.dumps(event_json(execution.run_id, event)) + "\n")
+            sys.stdout.flush()
+        elif isinstance(event, RunOutput):
+            target = sys.stdout if event.stream == "stdout" else sys.stderr
+            target.buffer.write(event.data) if hasattr(target, "buffer") else target.write(
+                event.data.decode("utf-8", errors="replace")
+            )
+            target.flush()
+        if isinstance(event, Finished):
+            finished = event
+    return finished
+
+
+def _finish(execution: Execution, finished: RunFinished | None, as_json: bool) -> None:
+    if finished is None:
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if not as_json:
+        sys.stderr.write(verdict_line(execution.run_id, execution.runner, finished) + "\n")
+    raise typer.Exit(exit_code_for(finished))
+
+
+def _drive(execution: Execution, as_json: bool) -> None:
+    try:
+        finished = asyncio.run(_stream(execution, as_json))
+    except KeyboardInterrupt:
+        sys.stderr.write(f"interrupted: run #{execution.run_id} kept as it was\n")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    _finish(execution, finished, as_json)
+
+
+def run(
+    file: Annotated[Path | None, typer.Argument(help="Program to run.", show_default=False)] = None,
+    args: Annotated[
+        list[str] | None, typer.Argument(help="Arguments for the program (after --).")
+    ] = None,
+    code: Annotated[
+        str | None, typer.Option("--code", "-c", help="Run this snippet instead of a file.")
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", "-l", help="Language (default: from the file).")
+    ] = None,
+    stdin: Annotated[
+        str | None,
+        typer.Option("--stdin", help="Feed the program this file ('-': all of standard input)."),
+    ] = None,
+    runner: Annotated[
+        str | None, typer.Option("--runner", "-r", help="docker or local (default: runs.runner).")
+    ] = None,
+    timeout: Annotated[
+        float | None, typer.Option("--timeout", "-t", help="Time limit in seconds.")
+    ] = None,
+    memory: Annotated[
+        str | None, typer.Option("--memory", "-m", help="Memory limit (256M, 1G).")
+    ] = None,
+    net: Annotated[bool, typer.Option("--net", help="Allow network access.")] = False,
+    project: ProjectName = None,
+    as_json: Json = False,
+) -> None:
+    """Run a program in a sandbox, streaming its output, then print its verdict.
+
+    Exit code: the program's own when it finished; 124 time limit, 125 memory limit,
+    126 output limit, 65 compile error, 70 internal error, 128+N killed by signal N.
+    """
+    from sector_cli.config.keys import KEYS
+    from sector_cli.runs.prepare import RunRequest
+    from sector_cli.services import open_services
+
+    Output(as_json)
+    if code is not None and file is not None:  # with --code every positional is an argument
+        args, file = [str(file), *(args or [])], None
+    services = open_services({"project.default": project})
+    fed: bytes | AsyncIterator[bytes]
+    if stdin == "-":
+        fed = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else b""
+    elif stdin is not None:
+        fed = _read_input(Path(stdin))
+    else:
+        fed = _live_stdin()
+    request = RunRequest(
+        file=file,
+        code=code,
+        language=lang,
+        args=list(args or []),
+        stdin=fed if isinstance(fed, bytes) else b"",
+        timeout=timeout,
+        memory=KEYS["runs.memory"].convert(memory, "--memory") if memory else None,  # type: ignore[arg-type]
+        network=net,
+    )
+    runs = services.runs
+    source, job = runs.prepare(request)
+    execution = runs.start(
+        source, job, runs.runner(runner), None if isinstance(fed, bytes) else fed
+    )
+    _drive(execution, as_json)
+
+
+def _read_input(path: Path) -> bytes:
+    from sector_cli.errors import UsageError
+
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read --stdin {path}: {exc.strerror}", "Check the path") from None
+
+
+def _run_row(run: Run) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "source": run.source,
+        "language": run.language,
+        "runner": run.runner,
+        "verdict": run.verdict or "running",
+        "exit_code": run.exit_code,
+        "wall": round(run.wall, 3) if run.wall is not None else None,
+        "cpu": round(run.cpu, 3) if run.cpu is not None else None,
+        "peak_memory": run.peak_memory,
+        "replay_of": run.replay_of,
+        "created_at": run.created_at,
+    }
+
+
+@runs_app.command("ls")
+def runs_ls(
+    verdict: Annotated[str | None, typer.Option("--verdict", help="Only this verdict.")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many, newest first.")] = 50,
+    all_projects: Annotated[
+        bool, typer.Option("--all", "-a", help="Runs of every project, and outside any.")
+    ] = False,
+    project: ProjectName = None,
+    as_json: Json = False,
+) -> None:
+    """List runs, newest first (of the current project, if there is one)."""
+    from sector_cli.services import open_services
+
+    out = Output(as_json)
+    runs = open_services({"project.default": project}).runs
+    scope = None if all_projects else runs.project_id
+    rows = [_run_row(run) for run in runs.history(scope, verdict, limit)]
+    out.table(
+        rows,
+        [("id", "#"), ("verdict", "Verdict"), ("exit_code", "Exit"), ("wall", "Wall s"),
+         ("language", "Language"), ("runner", "Runner"), ("source", "Source"),
+         ("created_at", "When")],
+        empty="No runs yet. Try `sector run FILE`.",
+    )  # fmt: skip
+
+
+@runs_app.command("show")
+def runs_show(
+    run_id: Annotated[int, typer.Argument(help="Run number.")], as_json: Json = False
+) -> None:
+    """Show a run: code, input, limits, verdict, timings and output."""
+    from sector_cli.plugins.runner import RunJob
+    from sector_cli.services import open_services
+
+    out = Output(as_json)
+    runs = open_services().runs
+    run = runs.get(run_id)
+    job = RunJob.from_json(run.job)
+    record = _run_row(run) | {
+        "command": job.run,
+        "compile": job.compile,
+        "limits": job.limits,
+        "stdin": job.stdin.decode("utf-8", errors="replace"),
+        "files": {name: data.decode("utf-8", errors="replace") for name, data in job.files.items()},
+        "stdout": runs.output(run_id, ("stdout",)).decode("utf-8", errors="replace"),
+        "stderr": runs.output(run_id, ("stderr", "compile")).decode("utf-8", errors="replace"),
+    }
+    out.record(record, title=f"Run #{run_id}")
+
+
+@runs_app.command("log")
+def runs_log(
+    run_id: Annotated[int, typer.Argument(help="Run number.")], as_json: Json = False
+) -> None:
+    """The recorded event stream of a run, with timestamps (NDJSON with --json)."""
+    from sector_cli.services import open_services
+
+    out = Output(as_json)
+    for row in open_services().runs.events(run_id):
+        data = row.data.decode("utf-8", errors="replace")
+        if out.as_json:
+            payload = json.loads(data) if row.kind in {"started", "finished"} else data
+            out.json({"seq": row.seq, "t": row.t, "kind": row.kind, "data": payload})
+        else:
+            print(f"{row.t:9.4f}s  {row.kind:<8} {data.rstrip()}")
+
+
+@runs_app.command("rm")
+def runs_rm(
+    run_ids: Annotated[list[int], typer.Argument(help="Run numbers.")],
+    yes: Yes = False,
+    as_json: Json = False,
+) -> None:
+    """Delete runs and their recorded output."""
+    from sector_cli.services import open_services
+
+    out = Output(as_json)
+    runs = open_services().runs
+    removed = [runs.remove(run_id).id for run_id in run_ids]
+    out.done(f"Removed run{'s' if len(removed) > 1 else ''} {', '.join(map(str, removed))}",
+             {"removed": removed})  # fmt: skip
+
+
+@runs_app.command("replay")
+def runs_replay(
+    run_id: Annotated[int, typer.Argument(help="Run number.")],
+    runner: Annotated[
+        str | None, typer.Option("--runner", "-r", help="Another runner than the original's.")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Run the same code with the same input and limits again; diff output and verdict."""
+    from sector_cli.services import open_services
+
+    Output(as_json)
+    runs = open_services().runs
+    execution = runs.replay_execution(run_id, runner)
+    finished = asyncio.run(_stream(execution, as_json=as_json))
+    result = runs.compare(run_id, execution.run_id)
+    summary = {
+        "original": run_id,
+        "replay": execution.run_id,
+        "verdicts": [result.original.verdict, result.replay.verdict],
+        "same_verdict": result.same_verdict,
+        "same_output": result.same_output,
+        "diff": result.diff,
+    }
+    if as_json:
+        print(json.dumps(summary))
+    else:
+        sys.stderr.write(verdict_line(execution.run_id, execution.runner, finished) + "\n")  # type: ignore[arg-type]
+        same = "same verdict" if result.same_verdict else "verdict changed"
+        print(f"{same}: {result.original.verdict} -> {result.replay.verdict}")
+        print("\n".join(result.diff) if result.diff else "same output")
+    raise typer.Exit(0 if result.same_verdict and result.same_output else 1)
+
+
+@runner_app.command("ls")
+def runner_ls(as_json: Json = False) -> None:
+    """The runners, whether each works here, and (Docker) the images present."""
+    from sector_cli.plugins.runner import Runner
+    from sector_cli.services import open_services
+
+    out = Output(as_json)
+    services = open_services()
+    rows = []
+    for info in services.registry.of_kind("runners"):
+        plugin = info.plugin_class()
+        assert isinstance(plugin, Runner)
+        availability = plugin.availability()
+        rows.append(
+            {
+                "name": info.name,
+                "usable": availability.ok,
+                "detail": availability.detail,
+                "fix": availability.fix,
+                "isolation": plugin.isolation,
+                **(plugin.describe() if availability.ok else {}),
+            }
+        )
+    if not as_json:
+        _add_image_notes(rows, services)
+    out.table(
+        rows,
+        [("name", "Runner"), ("usable", "Usable"), ("detail", "Detail"), ("fix", "Fix")],
+        empty="No runners registered.",
+    )
+
+
+def _add_image_notes(rows: list[dict[str, Any]], services: Any) -> None:
+    """For Docker: which language images are present, with the command for a missing one."""
+    from sector_cli.runs.prepare import image_for
+
+    for row in rows:
+        if row["name"] != "docker" or not row["usable"]:
+            continue
+        present = set(row.get("images", []))
+        notes = []
+        for language in services.languages.languages.values():
+            image = image_for(services.settings, language)
+            tag = image if ":" in image else f"{image}:latest"
+            notes.append(
+                f"{language.name}: {image}"
+                + ("" if tag in present else " (missing: docker pull " + image + ")")
+            )
+        row["detail"] = row["detail"] + "; " + "; ".join(notes)

@@ -1,0 +1,1 @@
+"""Runs: prepare a program, drive a runner, record and replay what happened."""

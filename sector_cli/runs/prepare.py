@@ -1,0 +1,100 @@
+"""Turning a file or a snippet into a `RunJob`: language, commands, limits, image."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from sector_cli.config.settings import Settings
+from sector_cli.errors import UsageError
+from sector_cli.plugins.detect import LanguageIndex
+from sector_cli.plugins.language import Language
+from sector_cli.plugins.runner import WORK_DIR, Limits, RunJob
+
+SNIPPET = "<snippet>"
+BINARY = f"{WORK_DIR}/main.out"
+MAX_SOURCE_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What a user asked to run, as a front end received it."""
+
+    file: Path | None = None
+    code: str | None = None
+    language: str | None = None
+    args: list[str] = field(default_factory=list)
+    stdin: bytes = b""
+    timeout: float | None = None
+    memory: int | None = None
+    network: bool = False
+
+
+def _language(languages: LanguageIndex, name: str | None, path: Path, head: bytes) -> Language:
+    known = ", ".join(sorted(languages.languages))
+    if name:
+        found = languages.languages.get(name.lower())
+        if found is None:
+            raise UsageError(f"unknown language {name!r}", f"Use one of: {known}")
+        return found
+    found = languages.detect(path, head)
+    if found is None:
+        raise UsageError(f"cannot tell the language of {path}", f"Pass --lang; one of: {known}")
+    return found
+
+
+def _source(request: RunRequest) -> tuple[str, Path, bytes]:
+    """(label, path used for detection, content) of the program to run."""
+    if request.code is not None and request.file is not None:
+        raise UsageError("give a FILE or --code, not both", "Drop one of them")
+    if request.code is not None:
+        if not request.language:
+            raise UsageError("a --code snippet needs --lang", "Add --lang python (or another)")
+        return SNIPPET, Path("snippet"), request.code.encode()
+    if request.file is None:
+        raise UsageError("nothing to run", "Give a FILE, or --code with --lang")
+    path = request.file
+    if not path.is_file():
+        what = "is not a file" if path.exists() else "does not exist"
+        raise UsageError(f"{path} {what}", "Check the path, or run a snippet with --code")
+    if path.stat().st_size > MAX_SOURCE_BYTES:
+        raise UsageError(f"{path} is larger than {MAX_SOURCE_BYTES:,} bytes", "Run a source file")
+    return str(path), path, path.read_bytes()
+
+
+def image_for(settings: Settings, language: Language) -> str:
+    images = settings.get("docker.images")
+    chosen = images if isinstance(images, dict) else {}
+    return chosen.get(language.name) or chosen.get("*") or language.docker_image
+
+
+def limits_for(settings: Settings, request: RunRequest) -> Limits:
+    timeout = request.timeout or settings.get("runs.timeout")
+    memory = request.memory or settings.get("runs.memory")
+    assert isinstance(timeout, float | int) and isinstance(memory, int)
+    return Limits(
+        wall_seconds=float(timeout),
+        cpu_seconds=float(timeout),
+        memory_bytes=memory,
+        network=request.network,
+    )
+
+
+def prepare(
+    request: RunRequest, settings: Settings, languages: LanguageIndex
+) -> tuple[str, RunJob]:
+    """(source label, job) for a request; UsageError for anything that cannot run."""
+    label, path, content = _source(request)
+    language = _language(languages, request.language, path, content[:512])
+    name = language.source_name("main") if request.code is not None else path.name
+    plan = language.plan(str(PurePosixPath(WORK_DIR) / name), BINARY)
+    job = RunJob(
+        language=language.name,
+        files={name: content},
+        run=[*plan.run, *request.args],
+        compile=plan.compile,
+        stdin=request.stdin,
+        limits=limits_for(settings, request),
+        image=image_for(settings, language),
+    )
+    return label, job

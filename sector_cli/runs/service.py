@@ -1,0 +1,250 @@
+"""The runs service: the only thing front ends call to run, list, show, replay runs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import difflib
+import json
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass, field, replace
+
+from sqlmodel import Session, col, select
+
+from sector_cli.config.settings import Settings
+from sector_cli.errors import NotFoundError, PluginError, UsageError
+from sector_cli.plugins.detect import LanguageIndex
+from sector_cli.plugins.registry import Registry
+from sector_cli.plugins.runner import (
+    Output,
+    RunEvent,
+    RunFinished,
+    RunJob,
+    Runner,
+    RunStarted,
+    Verdict,
+)
+from sector_cli.runs.prepare import RunRequest, prepare
+from sector_cli.store.engine import Store
+from sector_cli.store.models import Run, RunEventRow
+from sector_cli.timeutil import utcnow
+
+FLUSH_EVERY = 64  # events buffered before they are written
+
+
+@dataclass
+class Execution:
+    """A run in progress: its id is known before the first event."""
+
+    run_id: int
+    runner: str
+    events: AsyncIterator[RunEvent]
+
+
+@dataclass(frozen=True)
+class Replay:
+    original: Run
+    replay: Run
+    same_verdict: bool
+    same_output: bool
+    diff: list[str] = field(default_factory=list)
+
+
+def _event_row(run_id: int, seq: int, event: RunEvent) -> RunEventRow:
+    if isinstance(event, Output):
+        return RunEventRow(run_id=run_id, seq=seq, t=event.t, kind=event.stream, data=event.data)
+    kind = "started" if isinstance(event, RunStarted) else "finished"
+    data = json.dumps(asdict(event)).encode()
+    return RunEventRow(run_id=run_id, seq=seq, t=event.t, kind=kind, data=data)
+
+
+class Runs:
+    """Runs programs through runner plugins and keeps their history."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        registry: Registry,
+        languages: LanguageIndex,
+        project_id: int | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.registry = registry
+        self.languages = languages
+        self.project_id = project_id
+
+    def runner(self, name: str | None = None) -> Runner:
+        """The runner asked for, or the configured one; `auto` prefers Docker."""
+        wanted = name or str(self.settings.get("runs.runner"))
+        names = ["docker", "local"] if wanted == "auto" else [wanted]
+        problems = []
+        for candidate in names:
+            plugin = self.registry.get("runners", candidate).plugin_class()
+            assert isinstance(plugin, Runner)
+            availability = plugin.availability()
+            if availability.ok:
+                return plugin
+            problems.append((candidate, availability))
+        if wanted == "auto":
+            raise PluginError(
+                "no runner can work here: " + "; ".join(f"{n}: {a.detail}" for n, a in problems),
+                f"Fix one: {problems[-1][1].fix} (see `sector runner ls`)",
+            )
+        detail = problems[0][1]
+        raise PluginError(f"the {wanted} runner cannot work here: {detail.detail}", detail.fix)
+
+    def prepare(self, request: RunRequest) -> tuple[str, RunJob]:
+        return prepare(request, self.settings, self.languages)
+
+    def start(
+        self,
+        source: str,
+        job: RunJob,
+        runner: Runner,
+        stdin: AsyncIterator[bytes] | None = None,
+        replay_of: int | None = None,
+    ) -> Execution:
+        """Record a new run and return its event stream (it runs as it is iterated)."""
+        with self.store.session() as session:
+            run = Run(
+                project_id=self.project_id,
+                source=source,
+                language=job.language,
+                runner=runner.name,
+                job=job.to_json(),
+                replay_of=replay_of,
+            )
+            session.add(run)
+            session.flush()
+            run_id = run.id
+        assert run_id is not None
+        return Execution(run_id, runner.name, self._drive(run_id, job, runner, stdin))
+
+    async def _drive(
+        self, run_id: int, job: RunJob, runner: Runner, stdin: AsyncIterator[bytes] | None
+    ) -> AsyncIterator[RunEvent]:
+        recorded = _Recorder()
+        pending: list[RunEventRow] = []
+        finished: RunFinished | None = None
+        try:
+            live = recorded.tap(stdin) if stdin is not None else None
+            async for event in runner.run(job, live):
+                pending.append(_event_row(run_id, recorded.next_seq(), event))
+                if isinstance(event, RunFinished):
+                    finished = event
+                if len(pending) >= FLUSH_EVERY:
+                    await asyncio.to_thread(self._write, pending)
+                    pending = []
+                yield event
+        finally:
+            if finished is None:  # interrupted, or the runner failed: keep what happened
+                finished = RunFinished(Verdict.INTERNAL_ERROR, None, 0.0, None, None, 0.0,
+                                       "interrupted before the program finished")  # fmt: skip
+                pending.append(_event_row(run_id, recorded.next_seq(), finished))
+            with contextlib.suppress(Exception):
+                self._write(pending)
+            self._finish(run_id, finished, recorded.input() if stdin is not None else None, job)
+
+    def _write(self, rows: list[RunEventRow]) -> None:
+        if rows:
+            with self.store.session() as session:
+                session.add_all(rows)
+
+    def _finish(
+        self, run_id: int, finished: RunFinished, live_input: bytes | None, job: RunJob
+    ) -> None:
+        with self.store.session() as session:
+            run = session.get(Run, run_id)
+            if run is None:
+                return
+            run.verdict = finished.verdict.value
+            run.exit_code = finished.exit_code
+            run.wall, run.cpu, run.peak_memory = finished.wall, finished.cpu, finished.peak_memory
+            run.finished_at = utcnow()
+            if live_input is not None:  # what was typed, so that a replay feeds the same
+                run.job = replace(job, stdin=live_input).to_json()
+
+    # history
+
+    def get(self, run_id: int) -> Run:
+        with self.store.session() as session:
+            run = session.get(Run, run_id)
+        if run is None:
+            raise NotFoundError(f"no run #{run_id}", "Run `sector runs ls` to see the runs")
+        return run
+
+    def history(
+        self, project_id: int | None = None, verdict: str | None = None, limit: int = 50
+    ) -> list[Run]:
+        if verdict and verdict not in {v.value for v in Verdict}:
+            choices = ", ".join(v.value for v in Verdict)
+            raise UsageError(f"unknown verdict {verdict!r}", f"Use one of: {choices}")
+        query = select(Run).order_by(col(Run.id).desc()).limit(limit)
+        if project_id is not None:
+            query = query.where(Run.project_id == project_id)
+        if verdict:
+            query = query.where(Run.verdict == verdict)
+        with self.store.session() as session:
+            return list(session.exec(query).all())
+
+    def events(self, run_id: int) -> list[RunEventRow]:
+        self.get(run_id)
+        with self.store.session() as session:
+            return _events(session, run_id)
+
+    def output(self, run_id: int, streams: tuple[str, ...] = ("stdout", "stderr")) -> bytes:
+        return b"".join(row.data for row in self.events(run_id) if row.kind in streams)
+
+    def remove(self, run_id: int) -> Run:
+        with self.store.session() as session:
+            run = session.get(Run, run_id)
+            if run is None:
+                raise NotFoundError(f"no run #{run_id}", "Run `sector runs ls` to see the runs")
+            session.delete(run)
+        return run
+
+    def replay_execution(self, run_id: int, runner_name: str | None = None) -> Execution:
+        """Start the same code, input and limits again, on the same runner unless told."""
+        original = self.get(run_id)
+        job = RunJob.from_json(original.job)
+        runner = self.runner(runner_name or original.runner)
+        return self.start(original.source, job, runner, replay_of=run_id)
+
+    def compare(self, original_id: int, replay_id: int) -> Replay:
+        original, replay = self.get(original_id), self.get(replay_id)
+        before = self.output(original_id, ("stdout",)).decode("utf-8", errors="replace")
+        after = self.output(replay_id, ("stdout",)).decode("utf-8", errors="replace")
+        diff = list(
+            difflib.unified_diff(
+                before.splitlines(), after.splitlines(),
+                f"run #{original_id}", f"run #{replay_id}", lineterm="",
+            )
+        )  # fmt: skip
+        return Replay(original, replay, original.verdict == replay.verdict, before == after, diff)
+
+
+def _events(session: Session, run_id: int) -> list[RunEventRow]:
+    query = select(RunEventRow).where(RunEventRow.run_id == run_id).order_by(col(RunEventRow.seq))
+    return list(session.exec(query).all())
+
+
+class _Recorder:
+    """Numbers events and keeps the live input that reached the program."""
+
+    def __init__(self) -> None:
+        self._seq = 0
+        self._live = bytearray()
+
+    def next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    async def tap(self, stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+        async for chunk in stream:
+            self._live += chunk
+            yield chunk
+
+    def input(self) -> bytes:
+        return bytes(self._live)
