@@ -105,3 +105,51 @@ class Sector:
 @pytest.fixture
 def sector() -> Sector:
     return Sector()
+
+
+# Runners --------------------------------------------------------------------------------------
+
+TEST_IMAGE = os.environ.get("SECTOR_TEST_IMAGE", "sector-sandbox:bookworm")
+
+
+def _local_runner():  # type: ignore[no-untyped-def]
+    from sector_cli.plugins.runners.local import LocalRunner
+
+    runner = LocalRunner()
+    availability = runner.availability()
+    if not availability.ok:
+        skip_or_fail("bwrap", f"the local sandbox cannot run here: {availability.detail}")
+    return runner
+
+
+def _docker_runner():  # type: ignore[no-untyped-def]
+    from sector_cli.plugins.runners.docker import DockerRunner, connect
+
+    runner = DockerRunner()
+    availability = runner.availability()
+    if not availability.ok:
+        skip_or_fail("docker", f"no Docker engine: {availability.detail}")
+    client = connect()
+    try:
+        client.images.get(TEST_IMAGE)
+    except Exception:
+        skip_or_fail("docker", f"image {TEST_IMAGE} missing: run scripts/build-images.sh")
+    finally:
+        client.close()
+    return runner
+
+
+@pytest.fixture(params=["local", "docker"])
+def runner(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """Each runner test runs against the real local sandbox and the real Docker engine."""
+    return _local_runner() if request.param == "local" else _docker_runner()
+
+
+@pytest.fixture
+def local_runner():  # type: ignore[no-untyped-def]
+    return _local_runner()
+
+
+@pytest.fixture
+def docker_runner():  # type: ignore[no-untyped-def]
+    return _docker_runner()

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 ENGINE_HINT = "Start the Docker engine (dockerd) or set DOCKER_HOST; `sector doctor` checks it"
 CGROUP_ROOT = Path("/sys/fs/cgroup")
+DEADLINE_LABEL = "sector.deadline"  # when a container must be gone, even if Sector was killed
 FRAME_HEADER = struct.Struct(">BxxxL")  # docker's multiplexed stream: type, size
 STREAMS = {1: "stdout", 2: "stderr"}
 
@@ -132,7 +133,10 @@ def create_container(
         working_dir=WORK_DIR,
         environment={"HOME": WORK_DIR, "LANG": "C.UTF-8", "TMPDIR": "/tmp"},
         stdin_open=True,
-        labels={"sector.run": "1"},
+        labels={
+            "sector.run": "1",
+            DEADLINE_LABEL: str(int(time.time() + limits.wall_seconds) + 30),
+        },
         hostname="sandbox",
         host_config=host_config,
     )
@@ -170,6 +174,7 @@ class DockerRunner(Runner):
     ) -> AsyncIterator[RunEvent]:
         client = await asyncio.to_thread(connect)
         try:
+            await asyncio.to_thread(reap_stale, client)
             await asyncio.to_thread(_require_image, client, job.image)
             with work_folder(job, job.limits) as folder:
                 step = partial(_step, client, job.image, folder)
@@ -177,6 +182,21 @@ class DockerRunner(Runner):
                     yield event
         finally:
             client.close()
+
+
+def reap_stale(client: DockerClient) -> list[str]:
+    """Remove Sector's containers past their deadline: left by a Sector that was killed."""
+    from docker.errors import DockerException
+
+    now = time.time()
+    reaped = []
+    for found in client.api.containers(all=True, filters={"label": DEADLINE_LABEL}):
+        deadline = (found.get("Labels") or {}).get(DEADLINE_LABEL, "")
+        if deadline.isdigit() and int(deadline) < now:
+            with contextlib.suppress(DockerException):
+                client.api.remove_container(found["Id"], force=True)
+                reaped.append(found["Id"])
+    return reaped
 
 
 def _require_image(client: DockerClient, image: str) -> None:

@@ -64,13 +64,15 @@ def _system_mounts() -> list[str]:
     return args
 
 
-def bwrap_command(bwrap: str, folder: Path, command: list[str], limits: Limits) -> list[str]:
+def bwrap_command(bwrap: str, folder: Path | None, command: list[str], limits: Limits) -> list[str]:
+    """The bubblewrap command line; `folder` (None for a probe) becomes /work."""
     network = ["--share-net"] if limits.network else []
+    work = ["--bind", str(folder), WORK_DIR, "--chdir", WORK_DIR] if folder else []
     return [
         bwrap, "--unshare-all", *network, "--die-with-parent", "--new-session",
         *_system_mounts(),
         "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/dev/shm", "--tmpfs", "/tmp",
-        "--bind", str(folder), WORK_DIR, "--chdir", WORK_DIR,
+        *work, "--remount-ro", "/",
         "--clearenv", "--setenv", "PATH", SANDBOX_PATH, "--setenv", "HOME", WORK_DIR,
         "--setenv", "TMPDIR", "/tmp", "--setenv", "LANG", "C.UTF-8",
         "--hostname", "sandbox", "--",
@@ -116,8 +118,7 @@ class LocalRunner(Runner):
         bwrap = shutil.which("bwrap")
         if bwrap is None:
             return Availability(False, "bubblewrap (bwrap) is not installed", INSTALL_HINT)
-        probe = bwrap_command(bwrap, Path("/tmp"), ["true"], Limits())
-        probe[probe.index("--bind") : probe.index("--bind") + 5] = []  # no work folder needed
+        probe = bwrap_command(bwrap, None, ["true"], Limits())
         try:
             done = subprocess.run(
                 probe,
