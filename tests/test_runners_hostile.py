@@ -104,8 +104,11 @@ def test_fork_bomb(runner) -> None:
 
 
 def test_memory_bomb(runner) -> None:
-    result = run(runner, "blocks = []\nwhile True: blocks.append(bytearray(16 * 1024 * 1024))",
-                 memory_bytes=128 * MiB)  # fmt: skip
+    result = run(
+        runner,
+        "blocks = []\nwhile True: blocks.append(bytearray(16 * 1024 * 1024))",
+        memory_bytes=128 * MiB,
+    )
     assert result.finished.verdict is Verdict.MEMORY_LIMIT
     assert result.finished.peak_memory is None or result.finished.peak_memory <= 130 * MiB
 
@@ -291,8 +294,13 @@ def test_wrong_exit_code(runner) -> None:
 
 
 def test_compile_error_has_its_own_verdict_and_messages(runner) -> None:
-    job = RunJob("c", {"main.c": b"int main(void) { return oops; }\n"}, ["/work/main.out"],
-                 compile=["gcc", "-o", "/work/main.out", "/work/main.c"], image=TEST_IMAGE)  # fmt: skip
+    job = RunJob(
+        "c",
+        {"main.c": b"int main(void) { return oops; }\n"},
+        ["/work/main.out"],
+        compile=["gcc", "-o", "/work/main.out", "/work/main.c"],
+        image=TEST_IMAGE,
+    )
 
     async def collect() -> list:
         return [event async for event in runner.run(job)]
@@ -308,13 +316,23 @@ def test_compile_error_has_its_own_verdict_and_messages(runner) -> None:
 @pytest.mark.parametrize(
     ("language", "name", "source", "compile_", "command"),
     [
-        ("c", "main.c", b'#include <stdio.h>\nint main(void){puts("c ok");}\n',
-         ["gcc", "-o", "/work/main.out", "/work/main.c"], ["/work/main.out"]),
-        ("cpp", "main.cpp", b'#include <iostream>\nint main(){std::cout<<"cpp ok\\n";}\n',
-         ["g++", "-o", "/work/main.out", "/work/main.cpp"], ["/work/main.out"]),
+        (
+            "c",
+            "main.c",
+            b'#include <stdio.h>\nint main(void){puts("c ok");}\n',
+            ["gcc", "-o", "/work/main.out", "/work/main.c"],
+            ["/work/main.out"],
+        ),
+        (
+            "cpp",
+            "main.cpp",
+            b'#include <iostream>\nint main(){std::cout<<"cpp ok\\n";}\n',
+            ["g++", "-o", "/work/main.out", "/work/main.cpp"],
+            ["/work/main.out"],
+        ),
         ("javascript", "main.js", b'console.log("js ok")\n', None, ["node", "/work/main.js"]),
     ],
-)  # fmt: skip
+)
 def test_languages(runner, language, name, source, compile_, command) -> None:
     job = RunJob(language, {name: source}, command, compile=compile_, image=TEST_IMAGE)
 

@@ -261,11 +261,18 @@ def runs_ls(
     rows = [_run_row(run) for run in runs.history(scope, verdict, limit)]
     out.table(
         rows,
-        [("id", "#"), ("verdict", "Verdict"), ("exit_code", "Exit"), ("wall", "Wall s"),
-         ("language", "Language"), ("runner", "Runner"), ("source", "Source"),
-         ("created_at", "When")],
+        [
+            ("id", "#"),
+            ("verdict", "Verdict"),
+            ("exit_code", "Exit"),
+            ("wall", "Wall s"),
+            ("language", "Language"),
+            ("runner", "Runner"),
+            ("source", "Source"),
+            ("created_at", "When"),
+        ],
         empty="No runs yet. Try `sector run FILE`.",
-    )  # fmt: skip
+    )
 
 
 @runs_app.command("show")
@@ -321,8 +328,10 @@ def runs_rm(
     out = Output(as_json)
     runs = open_services().runs
     removed = [runs.remove(run_id).id for run_id in run_ids]
-    out.done(f"Removed run{'s' if len(removed) > 1 else ''} {', '.join(map(str, removed))}",
-             {"removed": removed})  # fmt: skip
+    out.done(
+        f"Removed run{'s' if len(removed) > 1 else ''} {', '.join(map(str, removed))}",
+        {"removed": removed},
+    )
 
 
 @runs_app.command("replay")

@@ -140,8 +140,15 @@ class Runs:
                 yield event
         finally:
             if finished is None:  # interrupted, or the runner failed: keep what happened
-                finished = RunFinished(Verdict.INTERNAL_ERROR, None, 0.0, None, None, 0.0,
-                                       "interrupted before the program finished")  # fmt: skip
+                finished = RunFinished(
+                    Verdict.INTERNAL_ERROR,
+                    None,
+                    0.0,
+                    None,
+                    None,
+                    0.0,
+                    "interrupted before the program finished",
+                )
                 pending.append(_event_row(run_id, recorded.next_seq(), finished))
             with contextlib.suppress(Exception):
                 self._write(pending)
@@ -218,10 +225,13 @@ class Runs:
         after = self.output(replay_id, ("stdout",)).decode("utf-8", errors="replace")
         diff = list(
             difflib.unified_diff(
-                before.splitlines(), after.splitlines(),
-                f"run #{original_id}", f"run #{replay_id}", lineterm="",
+                before.splitlines(),
+                after.splitlines(),
+                f"run #{original_id}",
+                f"run #{replay_id}",
+                lineterm="",
             )
-        )  # fmt: skip
+        )
         return Replay(original, replay, original.verdict == replay.verdict, before == after, diff)
 
 

@@ -179,6 +179,13 @@ async def compile_then_run(
             if name == "compile":
                 verdict, detail = Verdict.COMPILE_ERROR, f"compile: {detail or 'failed'}"
             elapsed = time.monotonic() - started
-            yield RunFinished(verdict, item.ended.exit_code, item.wall, item.ended.cpu,
-                              item.peak_memory, elapsed, detail)  # fmt: skip
+            yield RunFinished(
+                verdict,
+                item.ended.exit_code,
+                item.wall,
+                item.ended.cpu,
+                item.peak_memory,
+                elapsed,
+                detail,
+            )
             return

@@ -41,9 +41,16 @@ from sector_cli.plugins.runners.common import (
 SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
 TOP_LEVEL = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
 ETC_FILES = (
-    "alternatives", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "ssl",
-    "ca-certificates", "os-release", "mime.types",
-)  # fmt: skip
+    "alternatives",
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "localtime",
+    "ssl",
+    "ca-certificates",
+    "os-release",
+    "mime.types",
+)
 READ_CHUNK = 65536
 INSTALL_HINT = "apt-get install bubblewrap"
 
@@ -69,15 +76,41 @@ def bwrap_command(bwrap: str, folder: Path | None, command: list[str], limits: L
     network = ["--share-net"] if limits.network else []
     work = ["--bind", str(folder), WORK_DIR, "--chdir", WORK_DIR] if folder else []
     return [
-        bwrap, "--unshare-all", *network, "--die-with-parent", "--new-session",
+        bwrap,
+        "--unshare-all",
+        *network,
+        "--die-with-parent",
+        "--new-session",
         *_system_mounts(),
-        "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/dev/shm", "--tmpfs", "/tmp",
-        *work, "--remount-ro", "/",
-        "--clearenv", "--setenv", "PATH", SANDBOX_PATH, "--setenv", "HOME", WORK_DIR,
-        "--setenv", "TMPDIR", "/tmp", "--setenv", "LANG", "C.UTF-8",
-        "--hostname", "sandbox", "--",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--tmpfs",
+        "/dev/shm",
+        "--tmpfs",
+        "/tmp",
+        *work,
+        "--remount-ro",
+        "/",
+        "--clearenv",
+        "--setenv",
+        "PATH",
+        SANDBOX_PATH,
+        "--setenv",
+        "HOME",
+        WORK_DIR,
+        "--setenv",
+        "TMPDIR",
+        "/tmp",
+        "--setenv",
+        "LANG",
+        "C.UTF-8",
+        "--hostname",
+        "sandbox",
+        "--",
         *command,
-    ]  # fmt: skip
+    ]
 
 
 def _enter_sandbox(cgroup_files: list[str], limits: Limits, has_cgroup: bool) -> None:
