@@ -45,7 +45,8 @@ class Services:
         from sector_cli.plugins.language import Language
 
         found = []
-        for info in self.registry.of_kind("languages"):
+        infos = sorted(self.registry.of_kind("languages"), key=lambda info: not info.builtin)
+        for info in infos:
             plugin = info.plugin_class()
             assert isinstance(plugin, Language)
             found.append(plugin)

@@ -80,7 +80,7 @@ def test_invalid_database_url_is_a_usage_error(sector, monkeypatch) -> None:
     monkeypatch.setenv("SECTOR_DATABASE_URL", "mysql://x@y/z")
     result = sector("project", "ls")
     assert result.exit_code == 2
-    assert "not supported" in result.stderr
+    assert "postgresql://" in result.stderr
     with pytest.raises(ConfigError):
         Store("::not a url::")
 

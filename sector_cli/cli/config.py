@@ -93,9 +93,11 @@ def set_(
     from sector_cli.config.settings import change_setting
 
     out = Output(as_json)
-    written = change_setting(_settings(), key, value, _scope(user, project))
-    entry = _entry(_settings(), key)
-    out.done(f"{key} = {value} (in {written.label})", entry | {"file": written.label})
+    written, stored = change_setting(key, value, _scope(user, project))
+    out.done(
+        f"{key} = {stored} (in {written.label})",
+        {"key": key, "value": stored, "file": written.label},
+    )
 
 
 @app.command("unset")
@@ -106,9 +108,8 @@ def unset(
     from sector_cli.config.settings import change_setting
 
     out = Output(as_json)
-    written = change_setting(_settings(), key, None, _scope(user, project))
-    entry = _entry(_settings(), key)
-    out.done(f"{key} removed from {written.label}", entry | {"file": written.label})
+    written, _ = change_setting(key, None, _scope(user, project))
+    out.done(f"{key} removed from {written.label}", {"key": key, "file": written.label})
 
 
 @app.command("path")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sector_cli.cli.options import Json, Yes
-from sector_cli.cli.output import Output
+from sector_cli.cli.output import Output, warn
 
 if TYPE_CHECKING:
     from sector_cli.workspace.projects import ProjectSummary
@@ -71,8 +71,9 @@ def ls(as_json: Json = False) -> None:
 
     out = Output(as_json)
     rows = [_row(summary) for summary in open_services().projects.summaries()]
-    for row in rows:
-        row["current"] = "*" if row["current"] and not as_json else row["current"]
+    if not as_json:
+        for row in rows:
+            row["current"] = "*" if row["current"] else ""
     out.table(
         rows,
         [
@@ -133,5 +134,9 @@ def use(
     from sector_cli.services import open_services
 
     out = Output(as_json)
-    written = open_services().projects.use(name)
+    services = open_services()
+    written = services.projects.use(name)
+    overriding = services.settings.layer_of("project.default")
+    if overriding.name in {"flag", "env"}:
+        warn(f"SECTOR_PROJECT={overriding.values['project.default']} still overrides this here")
     out.done(f"Using {name} (saved in {written.label})", {"project": name, "config": written.label})

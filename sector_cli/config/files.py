@@ -83,7 +83,7 @@ def has_table(path: Path, table: tuple[str, ...]) -> bool:
         if not isinstance(document, dict) or name not in document:
             return False
         document = document[name]
-    return True
+    return isinstance(document, dict)
 
 
 def write_value(config: ConfigFile, name: str, value: Value) -> None:

@@ -7,6 +7,7 @@ every setting in one place.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -46,8 +47,26 @@ def _size_from_text(text: str) -> int:
     number = cleaned[:-1] if unit > 1 else cleaned
     try:
         return int(float(number) * unit)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: "1e400", "inf"
         raise ValueError(f"expected a size such as 2000000, 512k or 2M, got {text!r}") from None
+
+
+PROJECT_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+DATABASE_URL_PATTERN = re.compile(r"^(sqlite|postgres|postgresql)(\+\w+)?://", re.IGNORECASE)
+
+
+def _parse_database_url(raw: object) -> str:
+    value = _parse_str(raw)
+    if not DATABASE_URL_PATTERN.match(value):
+        raise ValueError("expected sqlite:///PATH or postgresql://USER@HOST:PORT/DATABASE")
+    return value
+
+
+def _parse_project_name(raw: object) -> str:
+    value = _parse_str(raw)
+    if not PROJECT_NAME_PATTERN.match(value):
+        raise ValueError("a project name has letters, digits, '.', '_' and '-'")
+    return value
 
 
 def _parse_seconds(raw: object) -> float:
@@ -99,6 +118,7 @@ class Key:
     parse: Callable[[object], Value]
     default: Value = None
     example: str = ""
+    allow_empty: bool = False  # an empty value means something (an empty list), not "unset"
 
     @property
     def section(self) -> str:
@@ -128,14 +148,14 @@ KEYS: dict[str, Key] = {
             "Database URL: sqlite:///PATH or postgresql://USER@HOST/DB "
             "(default: a SQLite file in the data folder).",
             env.SECTOR_DATABASE_URL,
-            _parse_str,
+            _parse_database_url,
             example="postgresql://sector@localhost/sector",
         ),
         Key(
             "project.default",
             "Project used by commands run outside a project folder (set by `sector project use`).",
             env.SECTOR_PROJECT,
-            _parse_str,
+            _parse_project_name,
             example="my-course",
         ),
         Key(
@@ -182,9 +202,10 @@ KEYS: dict[str, Key] = {
         Key(
             "plugins.load",
             "Allow-list of third-party plugins to load (distribution or plugin names); "
-            "built-in plugins always load. Unset: load all.",
+            "built-in plugins always load. Unset: load all; empty: load none.",
             env.SECTOR_LOAD_PLUGINS,
             _parse_list,
+            allow_empty=True,
             example="sector-ruby,sector-gemini",
         ),
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 from sector_cli.config import paths
 from sector_cli.config.files import PYPROJECT, PYPROJECT_TABLE, ConfigFile, has_table, read_values
 from sector_cli.config.keys import KEYS, Value, lookup
+from sector_cli.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -75,16 +76,28 @@ def find_project_folder(start: Path) -> ProjectFolder | None:
         if marker.is_dir():
             return ProjectFolder(folder, ConfigFile(marker / paths.PROJECT_CONFIG_NAME))
         pyproject = folder / PYPROJECT
-        if pyproject.is_file() and has_table(pyproject, PYPROJECT_TABLE):
+        if pyproject.is_file() and _sector_pyproject(pyproject):
             return ProjectFolder(folder, ConfigFile(pyproject, PYPROJECT_TABLE))
     return None
+
+
+def _sector_pyproject(path: Path) -> bool:
+    """Whether a pyproject.toml has `[tool.sector]`. One that does not parse is someone
+    else's problem, unless it mentions Sector's table."""
+    try:
+        return has_table(path, PYPROJECT_TABLE)
+    except ConfigError:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if "tool.sector" in text:
+            raise
+        return False
 
 
 def env_values(environ: Mapping[str, str]) -> dict[str, Value]:
     values: dict[str, Value] = {}
     for key in KEYS.values():
         raw = environ.get(key.env)
-        if raw is not None and raw.strip():
+        if raw is not None and (raw.strip() or key.allow_empty):
             values[key.name] = key.convert(raw, f"${key.env}")
     return values
 
@@ -110,25 +123,32 @@ def load_settings(
     return Settings(tuple(layers), project, user_file)
 
 
-def writable_file(settings: Settings, scope: str | None) -> ConfigFile:
-    """The file `config set/unset` writes: the project's when inside one, else the user's."""
-    if scope == "user" or (scope is None and settings.project_folder is None):
-        return settings.user_file
-    if settings.project_folder is None:
+def writable_file(scope: str | None, cwd: Path | None = None) -> ConfigFile:
+    """The file `config set/unset` writes: the project's when inside one, else the user's.
+
+    Only the target file has to parse, so a bad value elsewhere can still be fixed.
+    """
+    user_file = ConfigFile(paths.user_config_file())
+    if scope == "user":
+        return user_file
+    project = find_project_folder(cwd or Path.cwd())
+    if project is not None:
+        return project.config
+    if scope == "project":
         from sector_cli.errors import UsageError
 
         raise UsageError(
             "not inside a Sector project folder", "Run `sector init` first, or use --user"
         )
-    return settings.project_folder.config
+    return user_file
 
 
-def change_setting(settings: Settings, name: str, raw: str | None, scope: str | None) -> ConfigFile:
-    """Validate and store a setting (or remove it when `raw` is None); returns the file."""
+def change_setting(name: str, raw: str | None, scope: str | None) -> tuple[ConfigFile, Value]:
+    """Validate and store a setting (or remove it when `raw` is None)."""
     from sector_cli.config.files import write_value
 
     key = lookup(name)
     value = None if raw is None else key.convert(raw, "the command line")
-    target = writable_file(settings, scope)
+    target = writable_file(scope)
     write_value(target, key.name, value)
-    return target
+    return target, value

@@ -30,11 +30,15 @@ class LanguageIndex:
     """Looks languages up by extension and shebang interpreter."""
 
     def __init__(self, languages: list[Language]) -> None:
+        """`languages` in order of precedence: the first to claim an extension keeps it."""
         self.languages = {language.name: language for language in languages}
-        self._by_extension = {ext: lang for lang in languages for ext in lang.extensions}
-        self._by_interpreter = {
-            _VERSION_SUFFIX.sub("", name): lang for lang in languages for name in lang.shebangs
-        }
+        self._by_extension: dict[str, Language] = {}
+        self._by_interpreter: dict[str, Language] = {}
+        for language in languages:
+            for extension in language.extensions:
+                self._by_extension.setdefault(extension, language)
+            for name in language.shebangs:
+                self._by_interpreter.setdefault(_VERSION_SUFFIX.sub("", name), language)
 
     def by_extension(self, path: Path) -> Language | None:
         return self._by_extension.get(path.suffix.lower())

@@ -96,7 +96,9 @@ def _load_entry(kind: str, entry: EntryPoint, distribution: str) -> type[Plugin]
     """Import one entry point and check it against its contract; raises ValueError when bad."""
     try:
         loaded = entry.load()
-    except Exception as exc:  # a broken plugin must never break Sector
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # a broken plugin must never break Sector, SystemExit included
         raise ValueError(f"import failed ({type(exc).__name__}: {exc})") from exc
     contract = CONTRACTS[kind]
     if not (isinstance(loaded, type) and issubclass(loaded, contract)):

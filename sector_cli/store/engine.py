@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import URL, make_url
@@ -14,6 +14,7 @@ from sqlmodel import Session
 from sector_cli.errors import ConfigError, StoreError
 from sector_cli.store import migrate
 
+T = TypeVar("T")
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 POSTGRES_CONNECT_TIMEOUT_S = 5
 DATABASE_HINT = "Check database.url (`sector config get database.url`) or run `sector doctor`"
@@ -76,7 +77,7 @@ class Store:
     def _errors(self) -> Iterator[None]:
         try:
             yield
-        except exc.OperationalError as error:
+        except exc.DBAPIError as error:  # unreachable, not a database, a constraint, ...
             reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
             raise StoreError(
                 f"cannot use the database at {self.display_url}: {reason}", DATABASE_HINT
@@ -116,6 +117,19 @@ class Store:
         with self._errors(), Session(self.engine, expire_on_commit=False) as session:
             yield session
             session.commit()
+
+    def transaction(self, work: Callable[[Session], T], attempts: int = 3) -> T:
+        """Run `work` in one committed session, again when a concurrent writer got there first
+        (a unique constraint), so that the CLI, TUI and language server can write at once."""
+        attempt = 1
+        while True:
+            try:
+                with self.session() as session:
+                    return work(session)
+            except StoreError as error:
+                if attempt >= attempts or not isinstance(error.__cause__, exc.IntegrityError):
+                    raise
+                attempt += 1
 
     def close(self) -> None:
         self.engine.dispose()

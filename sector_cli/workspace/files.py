@@ -7,14 +7,13 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from sector_cli.errors import NotFoundError, UsageError
+from sector_cli.errors import NotFoundError, SectorError, UsageError
 from sector_cli.plugins.detect import LanguageIndex
 from sector_cli.store.engine import Store
 from sector_cli.store.models import Project, SourceFile, TrackedFolder
 from sector_cli.timeutil import utcnow
 from sector_cli.workspace.scan import (
     FileFacts,
-    NotSource,
     Skipped,
     read_facts,
     relative_to_root,
@@ -24,7 +23,7 @@ from sector_cli.workspace.scan import (
 
 @dataclass
 class FileReport:
-    """What an add or a sync changed, path by path."""
+    """What an add, a sync or a removal changed, path by path."""
 
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
@@ -43,6 +42,19 @@ class FileReport:
         }
 
 
+@dataclass(frozen=True)
+class _Found:
+    """What was read from disk for an add or a sync, before anything is written."""
+
+    files: list[FileFacts] = field(default_factory=list)
+    folders: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def _under(path: str, prefix: str) -> bool:
+    return prefix == "." or path == prefix or path.startswith(prefix.rstrip("/") + "/")
+
+
 class Files:
     """Operations on the files of one project."""
 
@@ -53,11 +65,33 @@ class Files:
         self.languages = languages
         self.max_size = max_size
 
+    # reading the disk
+
     def _read(self, path: Path) -> FileFacts:
         return read_facts(self.root, path, self.languages, self.max_size)
 
+    def _scan(self, relative: str) -> tuple[list[FileFacts], list[Skipped]]:
+        return scan_folder(self.root, self.root / relative, self.languages, self.max_size)
+
+    def _require_root(self) -> None:
+        if not self.root.is_dir():
+            raise SectorError(
+                f"the folder of project {self.project.name!r}, {self.root}, is missing",
+                f"Move it back, or `sector project rm {self.project.name}` and `sector init` "
+                "where it is now",
+            )
+
+    def _relative(self, path: Path) -> str:
+        return relative_to_root(self.root, path if path.is_absolute() else Path.cwd() / path)
+
+    # the records
+
     def _tracked(self, session: Session) -> dict[str, SourceFile]:
         query = select(SourceFile).where(SourceFile.project_id == self.project.id)
+        return {row.path: row for row in session.exec(query)}
+
+    def _folder_rows(self, session: Session) -> dict[str, TrackedFolder]:
+        query = select(TrackedFolder).where(TrackedFolder.project_id == self.project.id)
         return {row.path: row for row in session.exec(query)}
 
     def _record(
@@ -78,40 +112,79 @@ class Files:
             row.mtime, row.size = facts.mtime, facts.size
             report.unchanged.append(facts.path)
 
+    # operations
+
     def add(self, paths: list[Path]) -> FileReport:
         """Track files and folders. Every path is checked before anything is stored."""
-        report = FileReport()
-        single: list[FileFacts] = []
-        folders: list[tuple[str, list[FileFacts]]] = []
+        self._require_root()
+        found = _Found()
         for path in (p.absolute() for p in paths):
             if path.is_dir():
                 relative = relative_to_root(self.root, path)
-                found, skipped = scan_folder(self.root, path, self.languages, self.max_size)
-                folders.append((relative, found))
-                report.skipped += skipped
+                files, skipped = self._scan(relative)
+                found.folders.append(relative)
+                found.files.extend(files)
+                found.skipped.extend(skipped)
             elif not path.exists() and not path.is_symlink():
                 raise UsageError(f"{path} does not exist", "Check the path (`ls` it)")
             else:
-                single.append(self._read(path))  # NotSource: refuse the whole command
-        with self.store.session() as session:
-            known = self._tracked(session)
-            tracked_folders = self._folders(session)
-            for relative, found in folders:
-                if relative not in tracked_folders:
-                    session.add(TrackedFolder(project_id=self.project.id or 0, path=relative))
-                    tracked_folders.add(relative)
-                    report.folders.append(relative)
-                for facts in found:
-                    self._record(session, known, facts, report)
-            for facts in single:
-                self._record(session, known, facts, report)
-        return report
+                found.files.append(self._read(path))  # NotSource: refuse the whole command
 
-    def _folders(self, session: Session) -> set[str]:
-        query = select(TrackedFolder.path).where(TrackedFolder.project_id == self.project.id)
-        return set(session.exec(query).all())
+        def write(session: Session) -> FileReport:
+            report = FileReport(skipped=list(found.skipped))
+            known = self._tracked(session)
+            folders = set(self._folder_rows(session))
+            for relative in found.folders:
+                if relative not in folders:
+                    session.add(TrackedFolder(project_id=self.project.id or 0, path=relative))
+                    folders.add(relative)
+                    report.folders.append(relative)
+            for facts in found.files:
+                if facts.path not in report.added:  # a file given twice (alone and in a folder)
+                    self._record(session, known, facts, report)
+            return report
+
+        return self.store.transaction(write)
+
+    def sync(self) -> FileReport:
+        """Bring the records in line with the disk: edits, deletions, and new files inside
+        tracked folders. A file that can no longer be read keeps its record and is reported."""
+        self._require_root()
+        with self.store.session() as session:
+            tracked = list(self._tracked(session))
+            folders = list(self._folder_rows(session))
+        found, gone = _Found(), []
+        for relative in tracked:
+            path = self.root / relative
+            if not path.exists() and not path.is_symlink():
+                gone.append(relative)
+                continue
+            try:
+                found.files.append(self._read(path))
+            except UsageError as exc:
+                found.skipped.append(Skipped(relative, exc.message))
+        for folder in folders:
+            files, skipped = self._scan(folder)
+            found.files.extend(f for f in files if f.path not in tracked)
+            found.skipped.extend(s for s in skipped if s.path not in tracked)
+
+        def write(session: Session) -> FileReport:
+            report = FileReport(skipped=list(found.skipped))
+            known = self._tracked(session)
+            for relative in gone:
+                if relative in known:
+                    session.delete(known.pop(relative))
+                    report.removed.append(relative)
+            for facts in found.files:
+                self._record(session, known, facts, report)
+            return report
+
+        return self.store.transaction(write)
 
     def tracked(self, language: str | None = None) -> list[SourceFile]:
+        if language and language not in self.languages.languages:
+            known = ", ".join(sorted(self.languages.languages))
+            raise UsageError(f"unknown language {language!r}", f"Use one of: {known}")
         with self.store.session() as session:
             query = select(SourceFile).where(SourceFile.project_id == self.project.id)
             if language:
@@ -120,10 +193,7 @@ class Files:
 
     def folders(self) -> list[str]:
         with self.store.session() as session:
-            return sorted(self._folders(session))
-
-    def _relative(self, path: Path) -> str:
-        return relative_to_root(self.root, path if path.is_absolute() else Path.cwd() / path)
+            return sorted(self._folder_rows(session))
 
     def get(self, path: Path) -> SourceFile:
         relative = self._relative(path)
@@ -142,54 +212,29 @@ class Files:
         wanted = [self._relative(path) for path in paths]
         with self.store.session() as session:
             known = self._tracked(session)
-            folders = {
-                row.path: row
-                for row in session.exec(
-                    select(TrackedFolder).where(TrackedFolder.project_id == self.project.id)
-                )
-            }
+            folders = self._folder_rows(session)
             for relative in wanted:
-                matched = [p for p in known if _under(p, relative)]
-                if not matched and relative not in folders:
-                    raise NotFoundError(
-                        f"{relative} is not tracked in project {self.project.name!r}",
-                        "Run `sector file ls` to see tracked files",
-                    )
+                self._check_removable(relative, known, folders)
+            for relative in wanted:
                 for folder in [f for f in folders if _under(f, relative)]:
                     session.delete(folders.pop(folder))
-                for path in matched:
+                for path in [p for p in known if _under(p, relative)]:
                     session.delete(known.pop(path))
                     report.removed.append(path)
         return report
 
-    def sync(self) -> FileReport:
-        """Bring the records in line with the disk: edits, deletions, and new files inside
-        tracked folders."""
-        report = FileReport()
-        with self.store.session() as session:
-            known = self._tracked(session)
-            for relative, row in list(known.items()):
-                path = self.root / relative
-                try:
-                    self._record(session, known, self._read(path), report)
-                except NotSource as exc:
-                    report.skipped.append(Skipped(relative, exc.message))
-                    session.delete(known.pop(relative))
-                    report.removed.append(relative)
-                except UsageError:  # gone from disk
-                    session.delete(row)
-                    known.pop(relative)
-                    report.removed.append(relative)
-            for folder in self._folders(session):
-                found, skipped = scan_folder(
-                    self.root, self.root / folder, self.languages, self.max_size
-                )
-                report.skipped += [s for s in skipped if s.path not in known]
-                for facts in found:
-                    if facts.path not in known:
-                        self._record(session, known, facts, report)
-        return report
-
-
-def _under(path: str, prefix: str) -> bool:
-    return prefix == "." or path == prefix or path.startswith(prefix.rstrip("/") + "/")
+    def _check_removable(
+        self, relative: str, known: dict[str, SourceFile], folders: dict[str, TrackedFolder]
+    ) -> None:
+        if not any(_under(p, relative) for p in known) and relative not in folders:
+            raise NotFoundError(
+                f"{relative} is not tracked in project {self.project.name!r}",
+                "Run `sector file ls` to see tracked files",
+            )
+        holder = next((f for f in folders if _under(relative, f) and f != relative), None)
+        if holder is not None:
+            raise UsageError(
+                f"{relative} is inside the tracked folder {holder}, so `sector file sync` "
+                "would track it again",
+                f"Add it to .sectorignore, or stop tracking the folder: `sector file rm {holder}`",
+            )

@@ -12,12 +12,12 @@ from sqlmodel import Session, col, select
 
 from sector_cli.config import paths
 from sector_cli.config.files import ConfigFile, write_value
-from sector_cli.config.settings import Settings
+from sector_cli.config.keys import PROJECT_NAME_PATTERN
+from sector_cli.config.settings import Settings, find_project_folder
 from sector_cli.errors import AlreadyExistsError, NotFoundError, UsageError
 from sector_cli.store.engine import Store
 from sector_cli.store.models import Project, SourceFile
 
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 PROJECT_CONFIG_TEMPLATE = """\
 # Sector settings for this project. They override your user config; SECTOR_* environment
 # variables and command-line flags override them. `sector config show` lists every key.
@@ -33,7 +33,7 @@ class ProjectSummary:
 
 
 def check_name(name: str) -> str:
-    if not NAME_PATTERN.match(name):
+    if not PROJECT_NAME_PATTERN.match(name):
         raise UsageError(
             f"{name!r} is not a valid project name",
             "Use letters, digits, '.', '_' and '-', starting with a letter or digit",
@@ -47,11 +47,27 @@ def name_for_folder(folder: Path) -> str:
 
 
 def mark_folder(folder: Path) -> None:
-    """Create `.sector/config.toml` unless the folder is already marked."""
-    config = folder / paths.PROJECT_DIR_NAME / paths.PROJECT_CONFIG_NAME
+    """Create `.sector/config.toml` unless the folder is already marked (by `.sector/` or by
+    `[tool.sector]` in its pyproject.toml, whose settings a new `.sector/` would hide)."""
+    marker = folder / paths.PROJECT_DIR_NAME
+    if marker.exists() and not marker.is_dir():
+        raise UsageError(f"{marker} exists and is not a folder", "Move it aside, then try again")
+    found = find_project_folder(folder)
+    if found is not None and found.root == folder:
+        return
+    config = marker / paths.PROJECT_CONFIG_NAME
     if not config.exists():
         config.parent.mkdir(parents=True, exist_ok=True)
         config.write_text(PROJECT_CONFIG_TEMPLATE, encoding="utf-8")
+
+
+def check_root(folder: Path) -> Path:
+    root = folder.resolve()
+    if root == Path(root.anchor) or root == Path.home():
+        raise UsageError(
+            f"{root} is too broad for a project", "Make a project of a folder of code inside it"
+        )
+    return root
 
 
 class Projects:
@@ -79,7 +95,7 @@ class Projects:
 
     def init(self, folder: Path, name: str | None = None) -> tuple[Project, bool]:
         """Make `folder` a project (idempotent); returns the project and whether it is new."""
-        root = folder.resolve()
+        root = check_root(folder)
         if not root.is_dir():
             raise UsageError(f"{folder} is not a folder", "Create it first, or give another path")
         with self.store.session() as session:
@@ -93,13 +109,13 @@ class Projects:
                 mark_folder(root)
                 return existing, False
             project = self._create(session, check_name(name or name_for_folder(root)), root)
-        mark_folder(root)
+            mark_folder(root)  # before the commit: a folder that cannot be marked adds nothing
         return project, True
 
     def new(self, name: str, folder: Path) -> Project:
         """Create a project in `folder` (made if missing); the name must be free."""
         check_name(name)
-        root = folder.resolve()
+        root = check_root(folder)
         if root.exists() and not root.is_dir():
             raise UsageError(f"{folder} exists and is not a folder", "Give another --path")
         with self.store.session() as session:
@@ -111,7 +127,7 @@ class Projects:
                 )
             project = self._create(session, name, root)
             root.mkdir(parents=True, exist_ok=True)
-        mark_folder(root)
+            mark_folder(root)
         return project
 
     def _create(self, session: Session, name: str, root: Path) -> Project:

@@ -37,18 +37,43 @@ class Skipped:
 
 
 def relative_to_root(root: Path, path: Path) -> str:
-    """`path` as the project knows it; a UsageError when it lies outside the project."""
-    absolute = path.absolute()
-    for candidate in (absolute, absolute.resolve()):
-        try:
-            relative = candidate.relative_to(root)
-        except ValueError:
+    """`path` as the project knows it (normalised, forward slashes).
+
+    A UsageError when the path, or what a symlink makes of it, lies outside the project.
+    """
+    lexical = Path(os.path.normpath(path.absolute()))
+    resolved = _resolve(lexical)
+    for candidate in (lexical, resolved):
+        if candidate is None or not _is_under(candidate, root):
             continue
-        return relative.as_posix() or "."
+        if resolved is not None and not _is_under(resolved, root):
+            break  # inside by name, outside by a symlink
+        return _utf8_name(path, candidate.relative_to(root).as_posix() or ".")
     raise UsageError(
         f"{path} is outside the project folder {root}",
         "Add files from inside the project, or run `sector init` in the folder that holds them",
     )
+
+
+def _resolve(path: Path) -> Path | None:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: reading it will say so
+        return None
+
+
+def _is_under(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def _utf8_name(path: Path, name: str) -> str:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise NotSource(
+            f"the name of {str(path)!r} is not valid UTF-8", "Rename the file"
+        ) from None
+    return name
 
 
 def _sniff(path: Path, size: int, max_size: int) -> bytes:
@@ -64,7 +89,8 @@ def _sniff(path: Path, size: int, max_size: int) -> bytes:
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:  # a multi-byte character cut at the sniff boundary is fine
+        cut_short = len(head) == SNIFF_BYTES and exc.start >= len(head) - 4
+        if not cut_short:  # a multi-byte character cut at the sniff boundary is fine
             raise NotSource(
                 f"{path} is not UTF-8 text", "Convert it to UTF-8 (iconv -t UTF-8) first"
             ) from None
@@ -115,18 +141,8 @@ def walk_files(root: Path, folder: Path) -> Iterator[Path]:
         dirnames[:] = sorted(d for d in dirnames if not rules.ignored(here / d, is_dir=True))
         for name in sorted(filenames):
             candidate = here / name
-            if candidate.is_symlink() and not _inside(root, candidate):
-                continue
             if not rules.ignored(candidate, is_dir=False):
                 yield candidate
-
-
-def _inside(root: Path, path: Path) -> bool:
-    try:
-        path.resolve().relative_to(root)
-    except (ValueError, OSError, RuntimeError):
-        return False
-    return True
 
 
 def scan_folder(
@@ -142,8 +158,9 @@ def scan_folder(
             found.append(read_facts(root, path, languages, max_size))
         except NotSource as exc:
             if languages.by_extension(path) is not None:
-                skipped.append(Skipped(relative_to_root(root, path), exc.message))
-        except UsageError:  # vanished while scanning
+                name = os.path.relpath(path, root)
+                skipped.append(Skipped(name.encode(errors="replace").decode(), exc.message))
+        except UsageError:  # vanished while scanning, or a symlink to outside the project
             continue
     return found, skipped
 
