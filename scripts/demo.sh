@@ -27,4 +27,17 @@ step sector config set files.max_size 4M
 step sector config show
 step sector plugins ls
 step sector db status
+
+# Runs, in the local sandbox (bubblewrap): no Docker engine needed.
+if command -v bwrap >/dev/null; then
+  step sector run fib.py --runner local
+  echo 'you' | step sector run greet --runner local -- there
+  step sector run --runner local --lang c -c '#include <stdio.h>
+int main(void) { int n = 0; for (int i = 1; i <= 100; i++) n += i; printf("%d\n", n); return 0; }'
+  step sector run --runner local --lang python -c 'while True: pass' --timeout 1 || true
+  step sector runs ls
+  step sector runs replay 1
+else
+  printf '\nbubblewrap is not installed, so the local sandbox is skipped: apt-get install bubblewrap\n'
+fi
 printf '\nDemo data lived in %s and is removed now.\n' "$work"

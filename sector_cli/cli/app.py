@@ -80,7 +80,7 @@ def root(
 
 
 app.command("init")(project.init)
-app.command("run", context_settings={"allow_interspersed_args": False})(run.run)
+app.command("run")(run.run)
 app.add_typer(run.runs_app, name="runs")
 app.add_typer(run.runner_app, name="runner")
 app.add_typer(project.app, name="project")

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Start what the test suite uses for real on a fresh Debian machine (as root):
+# bubblewrap for the local sandbox, a Docker engine, and the sandbox image built offline.
+# Prints the environment to export. Safe to run again.
+set -euo pipefail
+
+socket=/run/sector-docker.sock
+data_root=/var/lib/sector-docker
+
+missing=()
+command -v bwrap >/dev/null || missing+=(bubblewrap)
+command -v dockerd >/dev/null || missing+=(docker.io)
+command -v debootstrap >/dev/null || missing+=(debootstrap)
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+fi
+
+export DOCKER_HOST=unix://$socket
+if ! docker version >/dev/null 2>&1; then
+  mkdir -p "$data_root"
+  nohup dockerd --data-root "$data_root" --host "$DOCKER_HOST" >/var/log/sector-dockerd.log 2>&1 &
+  for _ in $(seq 1 60); do
+    docker version >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  docker version >/dev/null 2>&1 || { tail -20 /var/log/sector-dockerd.log >&2; exit 1; }
+fi
+"$(dirname "$0")/build-images.sh" sector-sandbox:bookworm >&2
+
+echo "export DOCKER_HOST=$DOCKER_HOST"
+echo "export SECTOR_TEST_IMAGE=sector-sandbox:bookworm"
