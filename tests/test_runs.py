@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pty
@@ -332,10 +333,8 @@ class EngineProxy:
         self.server.close()
         self.path.unlink()
         for connection in self.connections:
-            try:
+            with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 def test_an_engine_that_disappears_mid_run(workdir, docker_runner, monkeypatch, tmp_path) -> None:
