@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import statistics
 import subprocess
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from sector_cli.plugins.runner import Limits, RunFinished, RunJob, Runner, Verdict
 from sector_cli.plugins.runners.docker import DockerRunner
-from sector_cli.plugins.runners.local import LocalRunner
+from sector_cli.plugins.runners.local import SANDBOX_PATH, LocalRunner
 
 PROGRAMS = {
     "python": ("hello.py", b"print('hello')\n", None, ["python3", "/work/hello.py"]),
@@ -67,10 +68,11 @@ def on_host(job: RunJob, folder: Path, prefix: list[str] | None = None) -> float
     def local(command: list[str]) -> list[str]:
         return [part.replace("/work", str(folder)) for part in command]
 
+    env = {**os.environ, "PATH": SANDBOX_PATH}  # the same programs the sandbox finds
     start = time.perf_counter()
     for command in filter(None, [job.compile, job.run]):
         argv = [*prefix, *command] if prefix else local(command)
-        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env=env)
     return time.perf_counter() - start
 
 

@@ -261,6 +261,13 @@ def test_killing_sector_takes_the_local_sandbox_with_it(workdir, local_runner) -
     while processes_with(marker) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert processes_with(marker) == []
+    # its work folder (a tmpfs) is reclaimed by the next run
+    from sector_cli.plugins.runners.common import WORK_BASE
+
+    left = list(WORK_BASE.glob(f"run-{proc.pid}-*"))
+    subprocess.run([SECTOR, "run", "-r", "local", "-l", "python", "-c", "pass"], cwd=workdir)
+    assert not any(folder.exists() for folder in left)
+    assert f"run-{proc.pid}-" not in Path("/proc/mounts").read_text()
 
 
 def test_containers_of_a_killed_sector_are_reaped(workdir, docker_runner, monkeypatch) -> None:
