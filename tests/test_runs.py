@@ -399,3 +399,60 @@ def no_containers_left_behind(request):
     for found in client.api.containers(all=True, filters={"label": "sector.deadline"}):
         client.api.remove_container(found["Id"], force=True)
     client.close()
+
+
+def test_a_missing_toolchain_is_named_before_anything_runs(local_runner) -> None:
+    import asyncio
+
+    from sector_cli.errors import PluginError
+    from sector_cli.plugins.runner import RunJob
+
+    job = RunJob("rust", {"m.rs": b"fn main(){}"}, ["/work/m"], compile=["no-such-rustc", "m.rs"])
+
+    async def collect() -> list:
+        return [event async for event in local_runner.run(job)]
+
+    with pytest.raises(PluginError, match="no-such-rustc"):
+        asyncio.run(collect())
+
+
+def test_java_where_a_jdk_is_installed(sector, workdir, local_runner) -> None:
+    import shutil
+
+    from sector_cli.plugins.runners.local import SANDBOX_PATH
+
+    if not shutil.which("javac", path=SANDBOX_PATH):
+        pytest.skip("no JDK under /usr on this machine")
+    write(
+        workdir,
+        "Hello.java",
+        "public class Hello { public static void main(String[] a) "
+        '{ System.out.println("hi " + a.length); } }',
+    )
+    result = sector("run", "Hello.java", "-r", "local", "-m", "1G", "--", "x")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "hi 1\n"
+
+
+def test_runs_execute_concurrently(database_url, workdir, local_runner) -> None:
+    import asyncio
+
+    from sector_cli.runs.prepare import RunRequest
+    from sector_cli.services import open_services
+
+    runs = open_services().runs
+    runner = runs.runner("local")
+    code = "import time\nprint(time.time())\ntime.sleep(1)\nprint(time.time())"
+    prepared = [runs.prepare(RunRequest(code=code, language="python")) for _ in range(3)]
+
+    async def all_of_them() -> list:
+        async def one(source, job):
+            execution = runs.start(source, job, runner)
+            return [event async for event in execution.events][-1]
+
+        return await asyncio.gather(*(one(source, job) for source, job in prepared))
+
+    finished = asyncio.run(all_of_them())
+    assert [f.verdict.value for f in finished] == ["accepted"] * 3
+    spans = [[float(t) for t in runs.output(run.id or 0).split()] for run in runs.history()]
+    assert max(start for start, _ in spans) < min(end for _, end in spans)  # they overlapped

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, replace
 from sqlmodel import Session, col, select
 
 from sector_cli.config.settings import Settings
-from sector_cli.errors import NotFoundError, PluginError, UsageError
+from sector_cli.errors import NotFoundError, PluginError, SectorError, UsageError
 from sector_cli.plugins.detect import LanguageIndex
 from sector_cli.plugins.registry import Registry
 from sector_cli.plugins.runner import (
@@ -138,6 +138,12 @@ class Runs:
                     await asyncio.to_thread(self._write, pending)
                     pending = []
                 yield event
+        except SectorError as error:  # the sandbox could not run it: say why in the record
+            finished = RunFinished(
+                Verdict.INTERNAL_ERROR, None, 0.0, None, None, 0.0, error.message
+            )
+            pending.append(_event_row(run_id, recorded.next_seq(), finished))
+            raise
         finally:
             if finished is None:  # interrupted, or the runner failed: keep what happened
                 finished = RunFinished(

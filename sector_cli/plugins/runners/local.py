@@ -176,6 +176,7 @@ class LocalRunner(Runner):
         self, job: RunJob, stdin: AsyncIterator[bytes] | None = None
     ) -> AsyncIterator[RunEvent]:
         bwrap = self._bwrap()
+        _require_programs(job)
         with work_folder(job, job.limits) as folder:
             step = partial(self._step, bwrap, folder)
             async for event in compile_then_run(self.name, job, stdin, step):
@@ -264,6 +265,20 @@ class LocalRunner(Runner):
             if cgroup:
                 cgroup.kill_all()
                 cgroup.remove()
+
+
+def _require_programs(job: RunJob) -> None:
+    """Fail before running when a command's program is not where the sandbox can see it."""
+    for command in filter(None, (job.compile, job.run)):
+        program = command[0]
+        if program.startswith(WORK_DIR) or shutil.which(program, path=SANDBOX_PATH):
+            continue
+        raise PluginError(
+            f"{program} ({job.language}) is not installed where the local sandbox can see it "
+            f"({SANDBOX_PATH})",
+            "Install it under /usr (toolchains in a home folder are not visible), "
+            "or use --runner docker with an image that has it",
+        )
 
 
 def _kill(process: asyncio.subprocess.Process, cgroup: Cgroup | None) -> None:
