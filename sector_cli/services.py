@@ -11,6 +11,7 @@ from sector_cli.config.keys import Value
 from sector_cli.config.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from sector_cli.assistant.service import Assistant
     from sector_cli.plugins.detect import LanguageIndex
     from sector_cli.plugins.registry import Registry
     from sector_cli.runs.service import Runs
@@ -80,6 +81,25 @@ class Services:
         except NotFoundError:
             project_id = None
         return Runs(self.store, self.settings, self.registry, self.languages, project_id)
+
+    @cached_property
+    def assistant(self) -> Assistant:
+        """The assistant, with the built-in mentions (@file, @run, @project)."""
+        from sector_cli.assistant.builtin_mentions import register_builtins
+        from sector_cli.assistant.mentions import MentionRegistry
+        from sector_cli.assistant.service import Assistant
+        from sector_cli.errors import NotFoundError
+
+        try:
+            project = self.projects.current()
+            files = self.files(project).tracked()
+        except NotFoundError:
+            project, files = None, []
+        mentions = MentionRegistry()
+        register_builtins(mentions, Path.cwd(), self.runs, project, files)
+        return Assistant(
+            self.store, self.settings, self.registry, mentions, project.id if project else None
+        )
 
     def close(self) -> None:
         if "store" in self.__dict__:

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-
-import pytest
 
 CHECKS = {
     "database",
@@ -45,37 +41,13 @@ def test_unreachable_database_fails_the_doctor(sector, monkeypatch) -> None:
     assert not database["ok"] and "sector doctor" in database["fix"]
 
 
-class FakeOllama(BaseHTTPRequestHandler):
-    """Answers GET /api/version as Ollama's API documentation describes it."""
+def test_ollama_answering_is_reported(sector, monkeypatch) -> None:
+    from tests.fakes.ollama import fake_ollama
 
-    def do_GET(self) -> None:
-        if self.path != "/api/version":
-            self.send_error(404)
-            return
-        body = json.dumps({"version": "0.5.7"}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *_: object) -> None:
-        pass
-
-
-@pytest.fixture
-def ollama_host():
-    server = HTTPServer(("127.0.0.1", 0), FakeOllama)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-
-
-def test_ollama_answering_is_reported(sector, monkeypatch, ollama_host: str) -> None:
-    monkeypatch.setenv("OLLAMA_HOST", ollama_host)
-    ollama = checks(sector("doctor", "--json"))["ollama"]
-    assert ollama["ok"] and "0.5.7" in ollama["detail"]
+    with fake_ollama() as server:
+        monkeypatch.setenv("OLLAMA_HOST", server.host)
+        ollama = checks(sector("doctor", "--json"))["backend ollama"]
+    assert ollama["ok"] and "1 models" in ollama["detail"]
 
 
 def test_table_output_for_people(sector, workdir: Path) -> None:

@@ -11,7 +11,7 @@ import typer
 from typer.core import TyperGroup
 
 from sector_cli import __version__
-from sector_cli.cli import config, db, doctor, files, plugins, project, run
+from sector_cli.cli import ask, config, db, doctor, files, plugins, project, run
 from sector_cli.cli.output import json_mode
 from sector_cli.config import env
 from sector_cli.errors import EXIT_FAILURE, SectorError
@@ -83,6 +83,10 @@ app.command("init")(project.init)
 app.command("run")(run.run)
 app.add_typer(run.runs_app, name="runs")
 app.add_typer(run.runner_app, name="runner")
+app.command("ask")(ask.ask)
+app.command("chat")(ask.chat)
+app.add_typer(ask.history_app, name="history")
+app.add_typer(ask.models_app, name="models")
 app.add_typer(project.app, name="project")
 app.add_typer(files.app, name="file")
 app.add_typer(config.app, name="config")

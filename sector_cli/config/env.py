@@ -12,6 +12,14 @@ SECTOR_RUNNER = "SECTOR_RUNNER"
 SECTOR_RUN_TIMEOUT = "SECTOR_RUN_TIMEOUT"
 SECTOR_RUN_MEMORY = "SECTOR_RUN_MEMORY"
 SECTOR_DOCKER_IMAGES = "SECTOR_DOCKER_IMAGES"
+SECTOR_BACKEND = "SECTOR_BACKEND"
+SECTOR_MODEL = "SECTOR_MODEL"
+SECTOR_TEMPERATURE = "SECTOR_TEMPERATURE"
+SECTOR_MAX_TOKENS = "SECTOR_MAX_TOKENS"
+SECTOR_LOCAL_MODEL = "SECTOR_LOCAL_MODEL"
+SECTOR_LOCAL_CONTEXT = "SECTOR_LOCAL_CONTEXT"
+OPENAI_BASE_URL = "OPENAI_BASE_URL"
+OPENAI_API_KEY = "OPENAI_API_KEY"
 NO_COLOR = "NO_COLOR"
 OLLAMA_HOST = "OLLAMA_HOST"
 DOCKER_HOST = "DOCKER_HOST"
@@ -27,6 +35,14 @@ DESCRIPTIONS: dict[str, str] = {
     SECTOR_RUN_TIMEOUT: "time limit of a run, in seconds",
     SECTOR_RUN_MEMORY: "memory limit of a run (256M, 1G)",
     SECTOR_DOCKER_IMAGES: "Docker images per language: python=IMAGE,*=IMAGE",
+    SECTOR_BACKEND: "assistant backend: local, ollama or openai",
+    SECTOR_MODEL: "model the assistant asks",
+    SECTOR_TEMPERATURE: "sampling temperature of the assistant",
+    SECTOR_MAX_TOKENS: "longest answer, in tokens",
+    SECTOR_LOCAL_MODEL: "GGUF file for the local backend",
+    SECTOR_LOCAL_CONTEXT: "context window of the local model, in tokens",
+    OPENAI_BASE_URL: "base URL of an OpenAI-compatible API",
+    OPENAI_API_KEY: "API key of the OpenAI-compatible API",
     NO_COLOR: "disable colour in all output",
     OLLAMA_HOST: "address of the Ollama server",
     DOCKER_HOST: "address of the Docker engine",

@@ -7,6 +7,7 @@ every setting in one place.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -76,6 +77,29 @@ def _parse_seconds(raw: object) -> float:
         raise ValueError(f"expected a number of seconds, got {raw!r}") from None
     if not 0 < value <= 24 * 3600:
         raise ValueError("expected a number of seconds between 0 and 86400")
+    return value
+
+
+def _parse_number(low: float, high: float, integer: bool = False) -> Callable[[object], Value]:
+    def parse(raw: object) -> float | int:
+        try:
+            value = float(str(raw).strip()) if not isinstance(raw, bool) else math.nan
+        except ValueError:
+            raise ValueError(f"expected a number, got {raw!r}") from None
+        if not low <= value <= high or (integer and value != int(value)):
+            kind = "a whole number" if integer else "a number"
+            raise ValueError(f"expected {kind} from {low:g} to {high:g}, got {raw!r}")
+        return int(value) if integer else value
+
+    return parse
+
+
+def _parse_url(raw: object) -> str:
+    value = _parse_str(raw).rstrip("/")
+    if "://" not in value:
+        value = f"http://{value}"  # OLLAMA_HOST is often given as host:port
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("expected an http:// or https:// address")
     return value
 
 
@@ -198,6 +222,76 @@ KEYS: dict[str, Key] = {
             env.SECTOR_DOCKER_IMAGES,
             _parse_mapping,
             example="python=python:3.12-slim,*=sector-sandbox:bookworm",
+        ),
+        Key(
+            "assistant.backend",
+            "Backend that answers: local (the bundled model), ollama, openai, or a plugin's.",
+            env.SECTOR_BACKEND,
+            _parse_str,
+            default="local",
+            example="ollama",
+        ),
+        Key(
+            "assistant.model",
+            "Model to ask (default: the backend's own default).",
+            env.SECTOR_MODEL,
+            _parse_str,
+            example="llama3.2",
+        ),
+        Key(
+            "assistant.temperature",
+            "Sampling temperature (0 is the most repeatable).",
+            env.SECTOR_TEMPERATURE,
+            _parse_number(0, 2),
+            default=0.2,
+            example="0",
+        ),
+        Key(
+            "assistant.max_tokens",
+            "Longest answer, in tokens.",
+            env.SECTOR_MAX_TOKENS,
+            _parse_number(1, 32768, integer=True),
+            default=512,
+            example="1024",
+        ),
+        Key(
+            "local.model_path",
+            "GGUF model file for the local backend (default: the bundled SmolLM2-135M).",
+            env.SECTOR_LOCAL_MODEL,
+            _parse_str,
+            example="~/models/qwen2.5-0.5b-instruct-q4_k_m.gguf",
+        ),
+        Key(
+            "local.context",
+            "Context window of the local model, in tokens.",
+            env.SECTOR_LOCAL_CONTEXT,
+            _parse_number(256, 131072, integer=True),
+            default=4096,
+            example="8192",
+        ),
+        Key(
+            "ollama.host",
+            "Address of the Ollama server.",
+            env.OLLAMA_HOST,
+            _parse_url,
+            default="http://127.0.0.1:11434",
+            example="http://gpu-box:11434",
+        ),
+        Key(
+            "openai.base_url",
+            "Base URL of an OpenAI-compatible API (ending in /v1).",
+            env.OPENAI_BASE_URL,
+            _parse_url,
+            default="https://api.openai.com/v1",
+            example="http://127.0.0.1:8000/v1",
+        ),
+        Key(
+            "openai.api_key",
+            "API key for openai.base_url (better: OPENAI_API_KEY, or the keyring entry "
+            "sector/openai).",
+            env.OPENAI_API_KEY,
+            _parse_str,
+            example="sk-...",
         ),
         Key(
             "plugins.load",

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from abc import abstractmethod
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from sector_cli.plugins.base import Plugin
+
+if TYPE_CHECKING:
+    from sector_cli.config.settings import Settings
+
+CHARS_PER_TOKEN = 4  # a common estimate for English text and code, when no tokenizer is at hand
 
 
 @dataclass(frozen=True)
@@ -20,7 +26,7 @@ class Message:
 class GenerateOptions:
     model: str | None = None
     temperature: float = 0.2
-    max_tokens: int | None = None
+    max_tokens: int = 512
     seed: int | None = None
 
 
@@ -37,7 +43,7 @@ class Usage:
 
 @dataclass(frozen=True)
 class Done:
-    finish_reason: str = "stop"
+    finish_reason: str = "stop"  # stop | length | interrupted
 
 
 BackendEvent = Token | Usage | Done
@@ -48,7 +54,9 @@ class Backend(Plugin):
 
     kind: ClassVar[str] = "backends"
     needs_key: ClassVar[bool] = False
-    context_window: ClassVar[int | None] = None
+
+    def configure(self, settings: Settings) -> None:
+        """Read what the backend needs from settings (hosts, keys, paths). Optional."""
 
     @abstractmethod
     def stream(
@@ -56,9 +64,22 @@ class Backend(Plugin):
     ) -> AsyncIterator[BackendEvent]:
         """Yield tokens as the model produces them, then Usage (when known) and Done.
 
-        Raises PluginError when the server or model is missing, naming the fix.
+        Raises PluginError when the server or model is missing, naming the fix; raises it
+        before the first token for anything a retry could mend.
         """
 
+    @abstractmethod
+    def default_model(self) -> str:
+        """The model used when none is asked for."""
+
     def models(self) -> list[str]:
-        """Models this backend offers; empty when it cannot tell."""
-        return []
+        """Models this backend offers. Raises PluginError when it cannot be asked."""
+        return [self.default_model()]
+
+    def context_window(self, model: str) -> int:
+        """How many tokens a prompt and its answer may take together."""
+        return 4096
+
+    def count_tokens(self, text: str, model: str) -> int:
+        """Tokens `text` takes; an estimate unless the backend has the model's tokenizer."""
+        return math.ceil(len(text) / CHARS_PER_TOKEN)

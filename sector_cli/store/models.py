@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import BigInteger, Column, DateTime, LargeBinary, UniqueConstraint
+from sqlalchemy import BigInteger, Column, DateTime, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from sector_cli.timeutil import utcnow
@@ -97,3 +97,34 @@ class RunEventRow(SQLModel, table=True):
     t: float
     kind: str = Field(max_length=20)  # started | stdout | stderr | compile | finished
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class Conversation(SQLModel, table=True):
+    """A thread of questions and answers with the assistant."""
+
+    __tablename__: ClassVar[str] = "conversations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int | None = Field(
+        default=None, foreign_key="projects.id", ondelete="SET NULL", index=True
+    )
+    title: str = Field(max_length=200)
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+
+class Message(SQLModel, table=True):
+    """One message of a conversation; an answer keeps how it was produced and whether it
+    finished (complete), was stopped (interrupted) or failed (error)."""
+
+    __tablename__: ClassVar[str] = "messages"
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversations.id", ondelete="CASCADE", index=True)
+    role: str = Field(max_length=20)  # system | user | assistant
+    content: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="complete", max_length=20)
+    backend: str | None = Field(default=None, max_length=40)
+    model: str | None = Field(default=None, max_length=200)
+    stats: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
+    created_at: datetime = _timestamp()

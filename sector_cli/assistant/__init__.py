@@ -1,0 +1,1 @@
+"""The assistant: mentions resolved into context, prompts within budget, streamed answers."""

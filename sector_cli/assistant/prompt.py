@@ -1,0 +1,142 @@
+"""Prompt assembly within the model's token budget. Nothing is cut or left out silently:
+every section's fate is in the plan, which `sector ask --dry-run` shows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sector_cli.assistant.mentions import Section
+from sector_cli.errors import UsageError
+from sector_cli.plugins.backend import Message
+
+SYSTEM_PROMPT = (
+    "You are Sector, a patient programming tutor in the terminal. Answer the learner's "
+    "question clearly and correctly, with short examples in Markdown code blocks when they "
+    "help. Use the context below when it is relevant, and say so when it is not enough."
+)
+TRUNCATION_NOTE = "[... cut to fit the model's context: {shown} of {total} lines shown ...]"
+
+
+@dataclass(frozen=True)
+class PlannedSection:
+    title: str
+    source: str
+    tokens: int  # as sent (after any cut)
+    original_tokens: int
+    status: str  # included | truncated | dropped
+    text: str  # what is sent (empty when dropped)
+
+
+@dataclass
+class PromptPlan:
+    """What would be sent, section by section, and what was left out to fit."""
+
+    messages: list[Message]
+    sections: list[PlannedSection]
+    window: int
+    reserved_for_answer: int
+    system_tokens: int
+    question_tokens: int
+    history_tokens: int
+    history_kept: int
+    history_dropped: int
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def prompt_tokens(self) -> int:
+        sent = sum(s.tokens for s in self.sections if s.status != "dropped")
+        return self.system_tokens + self.question_tokens + self.history_tokens + sent
+
+
+def _fit(section: Section, room: int, count: Callable[[str], int]) -> str | None:
+    """The longest head of a divisible section that fits `room` tokens, marked as cut."""
+    if not section.divisible or room <= 0:
+        return None
+    lines = section.text.splitlines()
+    low, high, best = 1, len(lines) - 1, None
+    while low <= high:  # binary search on the number of lines kept
+        middle = (low + high) // 2
+        note = TRUNCATION_NOTE.format(shown=middle, total=len(lines))
+        candidate = "\n".join([*lines[:middle], note])
+        if count(_block(section, candidate)) <= room:
+            best, low = candidate, middle + 1
+        else:
+            high = middle - 1
+    return best
+
+
+def _block(section: Section, text: str) -> str:
+    return f"## {section.title} (source: {section.source})\n{text}\n"
+
+
+def assemble(
+    question: str,
+    sections: list[Section],
+    history: list[Message],
+    window: int,
+    reserve: int,
+    count: Callable[[str], int],
+) -> PromptPlan:
+    """Fit system prompt, question, context sections (by priority) and recent history."""
+    system_tokens, question_tokens = count(SYSTEM_PROMPT), count(question)
+    budget = window - reserve
+    if system_tokens + question_tokens > budget:
+        raise UsageError(
+            f"the question takes {question_tokens} tokens; the model reads {window} in all, "
+            f"{reserve} of them kept for the answer",
+            "Shorten the question, lower --max-tokens, or choose a model with a larger context",
+        )
+    room = budget - system_tokens - question_tokens
+    planned: dict[int, PlannedSection] = {}
+    for index in sorted(range(len(sections)), key=lambda i: sections[i].priority):
+        section = sections[index]
+        whole = _block(section, section.text)
+        tokens = count(whole)
+        if tokens <= room:
+            planned[index] = PlannedSection(
+                section.title, section.source, tokens, tokens, "included", whole
+            )
+            room -= tokens
+            continue
+        cut = _fit(section, room, count)
+        if cut is not None:
+            block = _block(section, cut)
+            used = count(block)
+            planned[index] = PlannedSection(
+                section.title, section.source, used, tokens, "truncated", block
+            )
+            room -= used
+        else:
+            planned[index] = PlannedSection(section.title, section.source, 0, tokens, "dropped", "")
+    kept: list[Message] = []
+    history_tokens = 0
+    for message in reversed(history):  # the most recent exchanges matter most
+        tokens = count(message.content)
+        if tokens > room:
+            break
+        kept.insert(0, message)
+        room -= tokens
+        history_tokens += tokens
+    ordered = [planned[i] for i in range(len(sections))]
+    context = "".join(p.text for p in ordered if p.status != "dropped")
+    system = SYSTEM_PROMPT + (f"\n\n# Context\n{context}" if context else "")
+    plan = PromptPlan(
+        messages=[Message("system", system), *kept, Message("user", question)],
+        sections=ordered,
+        window=window,
+        reserved_for_answer=reserve,
+        system_tokens=system_tokens,
+        question_tokens=question_tokens,
+        history_tokens=history_tokens,
+        history_kept=len(kept),
+        history_dropped=len(history) - len(kept),
+    )
+    for fate in ordered:
+        if fate.status != "included":
+            plan.notes.append(
+                f"{fate.title}: {fate.status} ({fate.tokens} of {fate.original_tokens} tokens sent)"
+            )
+    if plan.history_dropped:
+        plan.notes.append(f"{plan.history_dropped} earlier messages left out to fit")
+    return plan

@@ -1,0 +1,286 @@
+"""The assistant service: ask, continue conversations, keep history. Front ends call only this."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass
+from functools import partial
+
+from sqlmodel import col, select
+
+from sector_cli.assistant.mentions import MentionRegistry
+from sector_cli.assistant.prompt import PromptPlan, assemble
+from sector_cli.config.settings import Settings
+from sector_cli.errors import NotFoundError, SectorError
+from sector_cli.plugins.backend import (
+    Backend,
+    Done,
+    GenerateOptions,
+    Message,
+    Token,
+    Usage,
+)
+from sector_cli.plugins.registry import Registry
+from sector_cli.store.engine import Store
+from sector_cli.store.models import Conversation
+from sector_cli.store.models import Message as MessageRow
+from sector_cli.timeutil import utcnow
+
+TITLE_LENGTH = 60
+
+
+@dataclass(frozen=True)
+class Stats:
+    """How an answer was produced, for `-v`, `--json` and history."""
+
+    backend: str
+    model: str
+    time_to_first_token: float | None
+    tokens_per_second: float | None
+    prompt_tokens: int | None
+    completion_tokens: int
+    seconds: float
+
+
+AnswerEvent = Token | Usage | Done | Stats
+
+
+@dataclass
+class Answer:
+    """An answer in progress: it is produced as `events` is iterated."""
+
+    conversation_id: int
+    message_id: int
+    backend: str
+    model: str
+    plan: PromptPlan
+    events: AsyncIterator[AnswerEvent]
+
+
+class Assistant:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        registry: Registry,
+        mentions: MentionRegistry,
+        project_id: int | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.registry = registry
+        self.mentions = mentions
+        self.project_id = project_id
+
+    def backend(self, name: str | None = None) -> Backend:
+        chosen = name or str(self.settings.get("assistant.backend"))
+        plugin = self.registry.get("backends", chosen).plugin_class()
+        assert isinstance(plugin, Backend)
+        plugin.configure(self.settings)
+        return plugin
+
+    def options(
+        self,
+        model: str | None = None,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        seed: int | None = None,
+    ) -> GenerateOptions:
+        default_temperature = self.settings.get("assistant.temperature")
+        default_max = self.settings.get("assistant.max_tokens")
+        assert isinstance(default_temperature, float | int) and isinstance(default_max, int)
+        return GenerateOptions(
+            model=model,
+            temperature=default_temperature if temperature is None else temperature,
+            max_tokens=max_tokens or default_max,
+            seed=seed,
+        )
+
+    # conversations
+
+    def conversation(self, conversation_id: int) -> Conversation:
+        with self.store.session() as session:
+            found = session.get(Conversation, conversation_id)
+        if found is None:
+            raise NotFoundError(
+                f"no conversation #{conversation_id}", "Run `sector history ls` to see them"
+            )
+        return found
+
+    def latest(self) -> Conversation:
+        with self.store.session() as session:
+            query = select(Conversation).order_by(col(Conversation.updated_at).desc())
+            found = session.exec(query).first()
+        if found is None:
+            raise NotFoundError(
+                "there is no conversation to continue", 'Ask first: sector ask "..."'
+            )
+        return found
+
+    def conversations(self, limit: int = 50) -> list[tuple[Conversation, int]]:
+        with self.store.session() as session:
+            query = select(Conversation).order_by(col(Conversation.updated_at).desc()).limit(limit)
+            found = list(session.exec(query).all())
+            counts = {
+                c.id: len(
+                    session.exec(
+                        select(MessageRow.id).where(MessageRow.conversation_id == c.id)
+                    ).all()
+                )
+                for c in found
+            }
+        return [(c, counts[c.id]) for c in found]
+
+    def messages(self, conversation_id: int) -> list[MessageRow]:
+        self.conversation(conversation_id)
+        with self.store.session() as session:
+            query = (
+                select(MessageRow)
+                .where(MessageRow.conversation_id == conversation_id)
+                .order_by(col(MessageRow.id))
+            )
+            return list(session.exec(query).all())
+
+    def remove(self, conversation_id: int) -> Conversation:
+        found = self.conversation(conversation_id)
+        with self.store.session() as session:
+            row = session.get(Conversation, conversation_id)
+            session.delete(row)
+        return found
+
+    def markdown(self, conversation_id: int) -> str:
+        """A conversation as a Markdown document (for /save and, later, export)."""
+        found = self.conversation(conversation_id)
+        parts = [f"# {found.title}\n"]
+        for row in self.messages(conversation_id):
+            who = "You" if row.role == "user" else f"Sector ({row.backend}, {row.model})"
+            note = "" if row.status == "complete" else f" *({row.status})*"
+            parts.append(f"## {who}{note}\n\n{row.content}\n")
+        return "\n".join(parts)
+
+    def _history(self, conversation: Conversation | None) -> list[Message]:
+        if conversation is None or conversation.id is None:
+            return []
+        return [
+            Message("user" if row.role == "user" else "assistant", row.content)
+            for row in self.messages(conversation.id)
+            if row.role in {"user", "assistant"} and row.content
+        ]
+
+    # asking
+
+    def plan(
+        self,
+        question: str,
+        backend: Backend,
+        options: GenerateOptions,
+        conversation: Conversation | None = None,
+    ) -> tuple[str, PromptPlan]:
+        """The model, and exactly what would be sent (what `--dry-run` shows)."""
+        model = options.model or backend.default_model()
+        clean, sections = self.mentions.resolve(question)
+        plan = assemble(
+            clean,
+            sections,
+            self._history(conversation),
+            backend.context_window(model),
+            options.max_tokens,
+            partial(backend.count_tokens, model=model),
+        )
+        return model, plan
+
+    def ask(
+        self,
+        question: str,
+        backend: Backend,
+        options: GenerateOptions,
+        conversation: Conversation | None = None,
+    ) -> Answer:
+        model, plan = self.plan(question, backend, options, conversation)
+        with self.store.session() as session:
+            if conversation is None:
+                conversation = Conversation(
+                    project_id=self.project_id, title=question[:TITLE_LENGTH]
+                )
+                session.add(conversation)
+                session.flush()
+            conversation_id = conversation.id
+            assert conversation_id is not None
+            session.add(MessageRow(conversation_id=conversation_id, role="user", content=question))
+            answer = MessageRow(
+                conversation_id=conversation_id,
+                role="assistant",
+                content="",
+                status="streaming",
+                backend=backend.name,
+                model=model,
+            )
+            session.add(answer)
+            session.flush()
+            message_id = answer.id
+        assert message_id is not None
+        options = GenerateOptions(model, options.temperature, options.max_tokens, options.seed)
+        events = self._drive(conversation_id, message_id, backend, model, plan, options)
+        return Answer(conversation_id, message_id, backend.name, model, plan, events)
+
+    async def _drive(
+        self,
+        conversation_id: int,
+        message_id: int,
+        backend: Backend,
+        model: str,
+        plan: PromptPlan,
+        options: GenerateOptions,
+    ) -> AsyncIterator[AnswerEvent]:
+        started = time.perf_counter()
+        first: float | None = None
+        parts: list[str] = []
+        usage: Usage | None = None
+        status = "interrupted"  # unless the stream finishes or fails
+        try:
+            async for event in backend.stream(plan.messages, options):
+                if isinstance(event, Token):
+                    first = first if first is not None else time.perf_counter() - started
+                    parts.append(event.text)
+                elif isinstance(event, Usage):
+                    usage = event
+                elif isinstance(event, Done):
+                    status = "complete"
+                yield event
+            stats = _stats(backend.name, model, started, first, len(parts), usage)
+            yield stats
+        except SectorError:
+            status = "error"
+            raise
+        finally:
+            stats = _stats(backend.name, model, started, first, len(parts), usage)
+            self._save(conversation_id, message_id, "".join(parts), status, stats)
+
+    def _save(
+        self, conversation_id: int, message_id: int, text: str, status: str, stats: Stats
+    ) -> None:
+        with self.store.session() as session:
+            row = session.get(MessageRow, message_id)
+            if row is not None:
+                row.content, row.status, row.stats = text, status, json.dumps(asdict(stats))
+            conversation = session.get(Conversation, conversation_id)
+            if conversation is not None:
+                conversation.updated_at = utcnow()
+
+
+def _stats(
+    backend: str, model: str, started: float, first: float | None, tokens: int, usage: Usage | None
+) -> Stats:
+    elapsed = time.perf_counter() - started
+    completion = usage.completion_tokens if usage and usage.completion_tokens else tokens
+    generating = elapsed - (first or 0.0)
+    rate = (
+        (completion - 1) / generating
+        if first is not None and completion > 1 and generating > 0
+        else None
+    )
+    return Stats(
+        backend, model, first, rate, usage.prompt_tokens if usage else None, completion, elapsed
+    )

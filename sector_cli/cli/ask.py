@@ -1,0 +1,388 @@
+"""`sector ask`, `sector chat`, `sector history ls|show|rm` and `sector models ls`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sys
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from sector_cli.cli.options import Json, ProjectName, Yes
+from sector_cli.cli.output import Output, console, jsonable
+
+if TYPE_CHECKING:
+    from sector_cli.assistant.prompt import PromptPlan
+    from sector_cli.assistant.service import Answer, Assistant, Stats
+
+history_app = typer.Typer(help="Past conversations with the assistant.", no_args_is_help=True)
+models_app = typer.Typer(help="Models the backends offer.", no_args_is_help=True)
+
+EXIT_INTERRUPTED = 130
+BackendOpt = Annotated[
+    str | None,
+    typer.Option("--backend", "-b", help="local, ollama or openai (default: assistant.backend)."),
+]
+ModelOpt = Annotated[
+    str | None, typer.Option("--model", "-m", help="Model (default: the backend's).")
+]
+
+
+def _render_plan(plan: PromptPlan, model: str, backend: str) -> None:
+    """The context-budget inspector: what would be sent, with token counts, and what not."""
+    out = console()
+    out.print(
+        f"backend {backend} · model {model} · window {plan.window} tokens "
+        f"({plan.reserved_for_answer} kept for the answer) · prompt {plan.prompt_tokens}",
+        markup=False,
+    )
+    out.print(
+        f"system prompt: {plan.system_tokens} tokens; question: {plan.question_tokens}; "
+        f"history: {plan.history_kept} messages, {plan.history_tokens} tokens "
+        f"({plan.history_dropped} left out)",
+        markup=False,
+    )
+    for section in plan.sections:
+        out.print(
+            f"[{section.status}] {section.title}: {section.tokens}/{section.original_tokens} "
+            "tokens",
+            markup=False,
+        )
+    out.print("\n--- messages as sent ---", markup=False)
+    for message in plan.messages:
+        out.print(f"\n[{message.role}]\n{message.content}", markup=False, highlight=False)
+
+
+def _plan_json(plan: PromptPlan, model: str, backend: str) -> dict[str, Any]:
+    return {
+        "backend": backend,
+        "model": model,
+        **jsonable(plan),
+        "prompt_tokens": plan.prompt_tokens,
+    }
+
+
+async def _stream(answer: Answer, as_json: bool, live: bool) -> Stats | None:
+    from sector_cli.assistant.service import Stats
+    from sector_cli.plugins.backend import Done, Token, Usage
+
+    text, stats = "", None
+    renderer = _LiveMarkdown() if live else None
+    try:
+        async for event in answer.events:
+            if as_json:
+                name = {Token: "token", Usage: "usage", Done: "done", Stats: "stats"}[type(event)]
+                payload: dict[str, Any] = {"event": name, **asdict(event)}
+                if name == "done":
+                    payload |= {
+                        "conversation": answer.conversation_id,
+                        "message": answer.message_id,
+                    }
+                sys.stdout.write(json.dumps(payload) + "\n")
+                sys.stdout.flush()
+            elif isinstance(event, Token):
+                text += event.text
+                if renderer:
+                    renderer.update(text)
+                else:
+                    sys.stdout.write(event.text)
+                    sys.stdout.flush()
+            if isinstance(event, Stats):
+                stats = event
+    finally:
+        if renderer:
+            renderer.stop()
+        elif not as_json and text and not text.endswith("\n"):
+            sys.stdout.write("\n")
+    return stats
+
+
+class _LiveMarkdown:
+    """Markdown drawn as it streams; auto-refresh keeps the cost per token low."""
+
+    def __init__(self) -> None:
+        from rich.live import Live
+        from rich.markdown import Markdown
+
+        self._markdown = Markdown
+        self.live = Live(console=console(), refresh_per_second=12, vertical_overflow="visible")
+        self.live.start()
+
+    def update(self, text: str) -> None:
+        self.live.update(self._markdown(text))
+
+    def stop(self) -> None:
+        self.live.stop()
+
+
+def _stats_line(stats: Stats) -> str:
+    ttft = f"{stats.time_to_first_token:.2f}s" if stats.time_to_first_token is not None else "-"
+    rate = f"{stats.tokens_per_second:.1f} tok/s" if stats.tokens_per_second else "- tok/s"
+    return (
+        f"first token {ttft} · {rate} · {stats.completion_tokens} tokens · "
+        f"{stats.seconds:.2f}s · {stats.backend} · {stats.model}"
+    )
+
+
+def answer_once(assistant: Assistant, answer: Answer, as_json: bool, verbose: bool) -> Stats | None:
+    """Stream one answer to the terminal; Ctrl-C stops it and keeps what came."""
+    live = not as_json and sys.stdout.isatty()
+    try:
+        stats = asyncio.run(_stream(answer, as_json, live))
+    except KeyboardInterrupt:
+        sys.stderr.write(
+            f"\ninterrupted: the partial answer is kept in conversation #{answer.conversation_id}\n"
+        )
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    if verbose and stats and not as_json:
+        sys.stderr.write(_stats_line(stats) + "\n")
+    return stats
+
+
+def ask(
+    question: Annotated[
+        str, typer.Argument(help="Your question; mentions: @file:PATH[:A-B] @run:ID @project.")
+    ],
+    backend: BackendOpt = None,
+    model: ModelOpt = None,
+    continue_: Annotated[
+        bool, typer.Option("--continue", "-c", help="Continue the latest conversation.")
+    ] = False,
+    conversation: Annotated[
+        int | None, typer.Option("--conversation", help="Continue this conversation.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be sent, section by section.")
+    ] = False,
+    temperature: Annotated[float | None, typer.Option("--temperature", help="0 to 2.")] = None,
+    max_tokens: Annotated[int | None, typer.Option("--max-tokens", help="Longest answer.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Fixed seed (repeatable).")] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Time to first token, tokens/s, model (stderr).")
+    ] = False,
+    project: ProjectName = None,
+    as_json: Json = False,
+) -> None:
+    """Ask the assistant; the answer streams as it is written.
+
+    Exit code 0 when the answer finished, 1 when the backend failed, 130 when interrupted.
+    """
+    from sector_cli.services import open_services
+
+    out = Output(as_json)
+    assistant = open_services({"project.default": project}).assistant
+    engine = assistant.backend(backend)
+    options = assistant.options(model, temperature, max_tokens, seed)
+    thread = (
+        assistant.conversation(conversation)
+        if conversation is not None
+        else assistant.latest()
+        if continue_
+        else None
+    )
+    if dry_run:
+        chosen, plan = assistant.plan(question, engine, options, thread)
+        if as_json:
+            out.json(_plan_json(plan, chosen, engine.name))
+        else:
+            _render_plan(plan, chosen, engine.name)
+        return
+    answer = assistant.ask(question, engine, options, thread)
+    for note in answer.plan.notes:
+        sys.stderr.write(f"note: {note}\n")
+    answer_once(assistant, answer, as_json, verbose)
+
+
+@history_app.command("ls")
+def history_ls(
+    limit: Annotated[int, typer.Option("--limit", "-n")] = 50, as_json: Json = False
+) -> None:
+    """Conversations, most recent first."""
+    from sector_cli.services import open_services
+
+    out = Output(as_json)
+    rows = [
+        {"id": c.id, "title": c.title, "messages": n, "updated_at": c.updated_at}
+        for c, n in open_services().assistant.conversations(limit)
+    ]
+    out.table(
+        rows,
+        [("id", "#"), ("title", "Title"), ("messages", "Messages"), ("updated_at", "Updated")],
+        empty='No conversations yet. Try `sector ask "..."`.',
+    )
+
+
+@history_app.command("show")
+def history_show(
+    conversation_id: Annotated[int, typer.Argument(help="Conversation number.")],
+    as_json: Json = False,
+) -> None:
+    """Every message of a conversation, with how each answer was produced."""
+    from sector_cli.services import open_services
+
+    out = Output(as_json)
+    assistant = open_services().assistant
+    found = assistant.conversation(conversation_id)
+    messages = [
+        {
+            "id": m.id,
+            "role": m.role,
+            "status": m.status,
+            "content": m.content,
+            "backend": m.backend,
+            "model": m.model,
+            "stats": json.loads(m.stats) if m.stats else None,
+            "created_at": m.created_at,
+        }
+        for m in assistant.messages(conversation_id)
+    ]
+    if as_json:
+        out.json({"id": found.id, "title": found.title, "messages": messages})
+        return
+    for message in messages:
+        status = "" if message["status"] == "complete" else f" ({message['status']})"
+        console().print(f"\n[{message['role']}{status}]", markup=False)
+        console().print(message["content"], markup=False, highlight=False)
+
+
+@history_app.command("rm")
+def history_rm(
+    conversation_ids: Annotated[list[int], typer.Argument(help="Conversation numbers.")],
+    yes: Yes = False,
+    as_json: Json = False,
+) -> None:
+    """Delete conversations and their messages."""
+    from sector_cli.services import open_services
+
+    out = Output(as_json)
+    assistant = open_services().assistant
+    removed = [assistant.remove(cid).id for cid in conversation_ids]
+    out.done(f"Removed conversation(s) {', '.join(map(str, removed))}", {"removed": removed})
+
+
+@models_app.command("ls")
+def models_ls(backend: BackendOpt = None, as_json: Json = False) -> None:
+    """The models each backend offers (or one backend's), and whether it answers."""
+    from sector_cli.errors import SectorError
+    from sector_cli.services import open_services
+
+    out = Output(as_json)
+    assistant = open_services().assistant
+    names = [backend] if backend else [i.name for i in assistant.registry.of_kind("backends")]
+    rows = []
+    for name in names:
+        engine = assistant.backend(name)
+        try:
+            offered, problem = engine.models(), ""
+        except SectorError as exc:
+            offered, problem = [], exc.one_line()
+        rows.append(
+            {"backend": name, "models": offered, "answers": not problem, "problem": problem}
+        )
+    if backend and rows[0]["problem"]:
+        raise SectorError(str(rows[0]["problem"]))
+    out.table(
+        rows,
+        [
+            ("backend", "Backend"),
+            ("answers", "Answers"),
+            ("models", "Models"),
+            ("problem", "Problem"),
+        ],
+        empty="No backends registered.",
+    )
+
+
+CHAT_HELP = """Commands: /model NAME · /backend NAME · /clear (new conversation) · /save FILE ·
+/help · /exit (or Ctrl-D). End a line with \\ to go on to the next; Ctrl-C stops an answer."""
+
+
+def _read_question(prompt: str) -> str:
+    """One question: lines ending in a backslash continue on the next line."""
+    lines: list[str] = []
+    while True:
+        line = input(prompt if not lines else "...> ")
+        if line.endswith("\\"):
+            lines.append(line[:-1])
+            continue
+        lines.append(line)
+        return "\n".join(lines).strip()
+
+
+def chat(
+    backend: BackendOpt = None,
+    model: ModelOpt = None,
+    conversation: Annotated[
+        int | None, typer.Option("--conversation", help="Continue this conversation.")
+    ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Stats after each answer.")
+    ] = False,
+    project: ProjectName = None,
+) -> None:
+    """An interactive conversation with the assistant (history, /model, /backend, /save)."""
+    from pathlib import Path
+
+    from sector_cli.errors import SectorError
+    from sector_cli.services import open_services
+
+    Output(False)
+    assistant = open_services({"project.default": project}).assistant
+    engine = assistant.backend(backend)
+    chosen_model = model
+    thread = assistant.conversation(conversation) if conversation is not None else None
+    _enable_line_editing()
+    sys.stderr.write(
+        f"Sector chat · {engine.name} · {chosen_model or engine.default_model()}\n{CHAT_HELP}\n"
+    )
+    while True:
+        try:
+            question = _read_question("you> ")
+        except (EOFError, KeyboardInterrupt):
+            sys.stderr.write("\n")
+            return
+        if not question:
+            continue
+        try:
+            if question.startswith("/"):
+                command, _, argument = question[1:].partition(" ")
+                argument = argument.strip()
+                if command in {"exit", "quit"}:
+                    return
+                if command == "help":
+                    sys.stderr.write(CHAT_HELP + "\n")
+                elif command == "model" and argument:
+                    chosen_model = argument
+                elif command == "backend" and argument:
+                    engine, chosen_model = assistant.backend(argument), None
+                elif command == "clear":
+                    thread = None
+                elif command == "save" and argument:
+                    if thread is None or thread.id is None:
+                        sys.stderr.write("nothing to save yet\n")
+                        continue
+                    Path(argument).write_text(assistant.markdown(thread.id), encoding="utf-8")
+                    sys.stderr.write(f"saved conversation #{thread.id} to {argument}\n")
+                else:
+                    sys.stderr.write(f"unknown command: {question}\n{CHAT_HELP}\n")
+                continue
+            options = assistant.options(chosen_model)
+            answer = assistant.ask(question, engine, options, thread)
+            thread = assistant.conversation(answer.conversation_id)
+            try:
+                stats = asyncio.run(_stream(answer, False, sys.stdout.isatty()))
+            except KeyboardInterrupt:
+                sys.stderr.write("\n(stopped; the partial answer is kept)\n")
+                continue
+            if verbose and stats:
+                sys.stderr.write(_stats_line(stats) + "\n")
+        except SectorError as error:  # say it and stay in the chat
+            sys.stderr.write(f"error: {error.one_line()}\n")
+
+
+def _enable_line_editing() -> None:
+    with contextlib.suppress(ImportError):
+        import readline  # noqa: F401  (importing it gives input() editing and history)

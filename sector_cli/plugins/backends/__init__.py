@@ -1,0 +1,1 @@
+"""Built-in backends: the bundled local model (llama.cpp), Ollama, OpenAI-compatible APIs."""

