@@ -153,3 +153,70 @@ def local_runner():  # type: ignore[no-untyped-def]
 @pytest.fixture
 def docker_runner():  # type: ignore[no-untyped-def]
     return _docker_runner()
+
+
+# Models ---------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def bundled_model() -> Path:
+    """The real bundled GGUF model, usable through llama.cpp."""
+    from sector_cli.plugins.backends.local import LocalBackend
+
+    availability = LocalBackend().availability()
+    if not availability.ok:
+        skip_or_fail("llama", f"the local model cannot run: {availability.detail}")
+    path = LocalBackend().path
+    assert path is not None
+    return path
+
+
+@pytest.fixture(scope="session")
+def llama_server(bundled_model: Path) -> Iterator[str]:
+    """A real OpenAI-compatible server (llama_cpp.server) serving the bundled model."""
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(bundled_model),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "2048",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/models", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("llama_cpp.server did not start within 60 s")
+    yield base
+    process.terminate()
+    process.wait(timeout=10)

@@ -98,7 +98,7 @@ def test_unknown_key_is_refused_with_suggestion(sector, workdir: Path) -> None:
     for args in (("get", "databse.url"), ("set", "databse.url", "x"), ("unset", "databse.url")):
         result = sector("config", *args)
         assert result.exit_code == 2
-        assert "Did you mean database.url?" in result.stderr
+        assert "Did you mean database.url" in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
 
 

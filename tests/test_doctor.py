@@ -9,9 +9,10 @@ CHECKS = {
     "database",
     "docker",
     "local sandbox",
-    "local model",
+    "backend local",
+    "backend ollama",
+    "backend openai",
     "embedding model",
-    "ollama",
     "plugins",
     "paths",
 }

@@ -41,7 +41,8 @@ class MentionRegistry:
 
     def _pattern(self) -> re.Pattern[str]:
         names = "|".join(sorted(map(re.escape, self.resolvers), key=len, reverse=True))
-        return re.compile(rf"(?<![\w@])@({names})(?::(\S+))?(?=[\s,.;!?)]|$)")
+        # The argument stops before trailing punctuation: "@run:4?" is run 4.
+        return re.compile(rf"(?<![\w@])@({names})(?::(\S+?))?(?=[,.;:!?)]*(?:\s|$))")
 
     def resolve(self, question: str) -> tuple[str, list[Section]]:
         """The question without its mentions, and their sections in order of appearance."""

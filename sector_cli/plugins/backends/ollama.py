@@ -74,6 +74,7 @@ class OllamaBackend(Backend):
     async def stream(
         self, messages: list[Message], options: GenerateOptions
     ) -> AsyncIterator[BackendEvent]:
+        import httpx
         from ollama import AsyncClient, ResponseError
 
         model = options.model or self.default_model()
@@ -99,8 +100,10 @@ class OllamaBackend(Backend):
                     yield Usage(part.prompt_eval_count or 0, part.eval_count or 0)
                     yield Done(part.done_reason or "stop")
                     return
-        except ConnectionError:
+        except (ConnectionError, httpx.ConnectError):
             raise self._unreachable() from None
+        except httpx.HTTPError as exc:
+            raise PluginError(f"the connection to Ollama at {self.host} failed: {exc}") from None
         except ResponseError as exc:
             if exc.status_code == 404:
                 raise self._missing_model(model) from None

@@ -179,12 +179,14 @@ def _error_message(body: str) -> str:
 
 async def _events(response: httpx.Response) -> AsyncIterator[BackendEvent]:
     """Server-sent events: `data: {chunk}` lines, ending with `data: [DONE]`."""
-    finish = "stop"
+    finish: str | None = None
+    ended = False
     async for line in response.aiter_lines():
         if not line.startswith("data:"):
             continue  # comments, event names, keep-alives
         data = line[5:].strip()
         if data == "[DONE]":
+            ended = True
             break
         try:
             chunk = json.loads(data)
@@ -202,4 +204,6 @@ async def _events(response: httpx.Response) -> AsyncIterator[BackendEvent]:
         usage = chunk.get("usage")
         if usage:
             yield Usage(int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0)))
-    yield Done(finish)
+    if not ended and finish is None:  # the connection closed before the answer said it was done
+        raise PluginError(f"the connection to {response.url.host} broke mid-answer", "Ask again")
+    yield Done(finish or "stop")

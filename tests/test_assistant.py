@@ -1,0 +1,289 @@
+"""`sector ask` and friends with the real bundled model (llama.cpp), a real OpenAI-compatible
+server (llama_cpp.server), and a stand-in Ollama server."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.faulty_proxy import faulty_proxy
+from tests.fakes.ollama import MODEL, fake_ollama
+
+SECTOR = Path(sys.executable).with_name("sector")
+DETERMINISTIC = ["--temperature", "0", "--seed", "7", "--max-tokens", "48"]
+
+
+def events(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def answer_text(result) -> str:
+    return "".join(e["text"] for e in events(result.stdout) if e["event"] == "token")
+
+
+def test_local_model_streams_ndjson_and_is_repeatable(sector, workdir, bundled_model) -> None:
+    first = sector("ask", "What is a Python list? One sentence.", *DETERMINISTIC, "--json")
+    assert first.exit_code == 0, first.output
+    stream = events(first.stdout)
+    kinds = [e["event"] for e in stream]
+    assert kinds[0] == "token" and kinds[-3:] == ["usage", "done", "stats"]
+    assert stream[-1]["backend"] == "local" and stream[-1]["completion_tokens"] > 0
+    again = sector("ask", "What is a Python list? One sentence.", *DETERMINISTIC, "--json")
+    assert answer_text(again) == answer_text(first) != ""
+
+
+def test_plain_output_when_piped_and_stats_on_stderr(sector, workdir, bundled_model) -> None:
+    result = sector("ask", "Say hello.", *DETERMINISTIC, "-v")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() and "first token" not in result.stdout
+    assert "first token" in result.stderr and "tok/s" in result.stderr and "local" in result.stderr
+
+
+def test_conversations_continue_and_are_kept(sector, workdir, bundled_model) -> None:
+    sector("ask", "My name is Ada.", *DETERMINISTIC)
+    follow = sector("ask", "What is my name?", *DETERMINISTIC, "--continue", "--dry-run", "--json")
+    plan = json.loads(follow.stdout)
+    assert plan["history_kept"] == 2
+    assert [m["role"] for m in plan["messages"]] == ["system", "user", "assistant", "user"]
+    assert sector("ask", "What is my name?", *DETERMINISTIC, "--continue").exit_code == 0
+    listed = json.loads(sector("history", "ls", "--json").stdout)
+    assert len(listed) == 1 and listed[0]["messages"] == 4
+    shown = json.loads(sector("history", "show", str(listed[0]["id"]), "--json").stdout)
+    assert [m["status"] for m in shown["messages"]] == ["complete"] * 4
+    assert shown["messages"][1]["stats"]["backend"] == "local"
+    assert sector("history", "rm", str(listed[0]["id"])).exit_code == 0
+    assert json.loads(sector("history", "ls", "--json").stdout) == []
+
+
+def test_dry_run_shows_sections_with_token_counts(sector, workdir, bundled_model) -> None:
+    (workdir / "loop.py").write_text("i = 0\nwhile i < 10:\n    print(i)\n")
+    result = sector("ask", "why does @file:loop.py:2-3 never end?", "--dry-run", "--json")
+    plan = json.loads(result.stdout)
+    (section,) = plan["sections"]
+    assert section["title"] == "File loop.py:2-3" and section["status"] == "included"
+    assert "   2 | while i < 10:" in section["text"] and "i = 0" not in section["text"]
+    assert section["tokens"] > 0 and plan["messages"][-1]["content"] == "why does never end?"
+    human = sector("ask", "why does @file:loop.py never end?", "--dry-run")
+    assert (
+        "[included] File loop.py:1-3" in human.stdout and "--- messages as sent ---" in human.stdout
+    )
+
+
+def test_what_does_not_fit_is_cut_or_left_out_and_said(
+    sector, workdir, bundled_model, monkeypatch
+) -> None:
+    monkeypatch.setenv("SECTOR_LOCAL_CONTEXT", "512")
+    (workdir / "big.py").write_text("".join(f"value_{n} = {n} * {n}\n" for n in range(400)))
+    result = sector("ask", "explain @file:big.py", "--dry-run", "--json", "--max-tokens", "128")
+    plan = json.loads(result.stdout)
+    (section,) = plan["sections"]
+    assert section["status"] == "truncated" and "cut to fit" in section["text"]
+    assert plan["prompt_tokens"] <= 512 - 128
+    assert plan["notes"] and "truncated" in plan["notes"][0]
+
+
+def test_a_question_longer_than_the_context_is_refused(
+    sector, workdir, bundled_model, monkeypatch
+) -> None:
+    monkeypatch.setenv("SECTOR_LOCAL_CONTEXT", "256")
+    result = sector("ask", "why " * 400, "--max-tokens", "64")
+    assert result.exit_code == 2
+    assert "tokens" in result.stderr and "Shorten the question" in result.stderr
+
+
+def test_run_and_project_mentions(database_url, sector, workdir, bundled_model) -> None:
+    from sector_cli.plugins.runner import RunJob
+    from sector_cli.services import open_services
+    from sector_cli.store.models import Run, RunEventRow
+
+    sector("init")
+    (workdir / "sorting.py").write_text("def bubble_sort(items):\n    return sorted(items)\n")
+    (workdir / "other.py").write_text("print('unrelated')\n")
+    sector("file", "add", "sorting.py", "other.py")
+    store = open_services().store
+    with store.session() as session:
+        job = RunJob("python", {"main.py": b"print(1/0)"}, ["python3", "main.py"])
+        run = Run(
+            source="main.py",
+            language="python",
+            runner="local",
+            job=job.to_json(),
+            verdict="wrong-exit",
+            exit_code=1,
+            wall=0.02,
+        )
+        session.add(run)
+        session.flush()
+        session.add(
+            RunEventRow(
+                run_id=run.id,
+                seq=1,
+                t=0.01,
+                kind="stderr",
+                data=b"ZeroDivisionError: division by zero\n",
+            )
+        )
+        run_id = run.id
+    asked = sector("ask", f"what failed in @run:{run_id}?", "--dry-run", "--json")
+    assert asked.exit_code == 0, asked.output
+    plan = json.loads(asked.stdout)
+    titles = [s["title"] for s in plan["sections"]]
+    assert titles == [
+        f"Run #{run_id} result",
+        f"Run #{run_id} code",
+        f"Run #{run_id} input",
+        f"Run #{run_id} output",
+    ]
+    assert "ZeroDivisionError" in plan["sections"][3]["text"]
+    plan = json.loads(
+        sector("ask", "how does bubble_sort work? @project", "--dry-run", "--json").stdout
+    )
+    titles = [s["title"] for s in plan["sections"]]
+    assert titles[0] == "Project work: files" and titles[1] == "File sorting.py"
+
+
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [
+        ("@file:missing.py why?", ["missing.py does not exist"]),
+        ("@run:9999 why?", ["no run #9999"]),
+        ("@run:abc", ["@run needs a run number"]),
+        ("@file:x.py:9-3", []),
+    ],
+)
+def test_bad_mentions_are_usage_errors(sector, workdir, bundled_model, question, words) -> None:
+    (workdir / "x.py").write_text("a = 1\n")
+    result = sector("ask", question, "--dry-run")
+    assert result.exit_code == 2, result.output
+    for word in words:
+        assert word in result.stderr
+
+
+def test_email_addresses_and_unknown_mentions_stay_text(sector, workdir, bundled_model) -> None:
+    plan = json.loads(
+        sector("ask", "mail me@file.com about @nothing", "--dry-run", "--json").stdout
+    )
+    assert (
+        plan["sections"] == []
+        and plan["messages"][-1]["content"] == "mail me@file.com about @nothing"
+    )
+
+
+def test_models_ls(sector, workdir, bundled_model) -> None:
+    with fake_ollama() as server:
+        os.environ["OLLAMA_HOST"] = server.host
+        try:
+            rows = {r["backend"]: r for r in json.loads(sector("models", "ls", "--json").stdout)}
+        finally:
+            del os.environ["OLLAMA_HOST"]
+    assert rows["local"]["models"] == [bundled_model.stem]
+    assert rows["ollama"]["models"] == [MODEL] and rows["ollama"]["answers"]
+
+
+# OpenAI-compatible: the real llama_cpp.server, and faults injected in front of it ------------
+
+
+def test_openai_backend_streams_from_a_real_server(
+    sector, workdir, llama_server, monkeypatch
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", llama_server)
+    result = sector("ask", "Say hi.", "-b", "openai", *DETERMINISTIC, "--json")
+    assert result.exit_code == 0, result.output
+    stream = events(result.stdout)
+    assert answer_text(result) and stream[-1]["backend"] == "openai"
+    assert stream[-1]["completion_tokens"] > 0  # counted from the stream when not reported
+
+
+def test_openai_server_down(sector, workdir, monkeypatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    result = sector("ask", "hi", "-b", "openai", "-m", "any")
+    assert result.exit_code == 1
+    assert "cannot reach http://127.0.0.1:9/v1" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("fault", "exit_code", "words", "status"),
+    [
+        ("500-once", 0, [], "complete"),  # retried before the first token
+        ("500", 1, ["HTTP 500", "injected failure"], "error"),
+        ("cut", 1, ["broke mid-answer"], "error"),
+        ("malformed", 1, ["malformed stream chunk"], "error"),
+        ("error-event", 1, ["the model crashed"], "error"),
+    ],
+)
+def test_openai_faults(
+    sector, workdir, llama_server, monkeypatch, fault, exit_code, words, status
+) -> None:
+    with faulty_proxy(llama_server.removesuffix("/v1"), fault) as proxy:
+        monkeypatch.setenv("OPENAI_BASE_URL", proxy.base_url)
+        result = sector("ask", "Count to twenty.", "-b", "openai", "-m", "m", *DETERMINISTIC)
+    assert result.exit_code == exit_code, result.output
+    for word in words:
+        assert word in result.stderr
+    conversation = json.loads(sector("history", "ls", "--json").stdout)[0]["id"]
+    shown = json.loads(sector("history", "show", str(conversation), "--json").stdout)
+    assert shown["messages"][-1]["status"] == status
+    if fault in {"cut", "malformed", "error-event"}:
+        assert shown["messages"][-1]["content"]  # the partial answer is kept
+
+
+# Ollama: the documented API, served by a stand-in -------------------------------------------
+
+
+def test_ollama_backend(sector, workdir, monkeypatch) -> None:
+    with fake_ollama(answer=["Closures ", "capture ", "variables."]) as server:
+        monkeypatch.setenv("OLLAMA_HOST", server.host)
+        result = sector("ask", "closures?", "-b", "ollama", "--seed", "3", "--json")
+        assert result.exit_code == 0, result.output
+        assert answer_text(result) == "Closures capture variables."
+        usage = next(e for e in events(result.stdout) if e["event"] == "usage")
+        assert usage == {"event": "usage", "prompt_tokens": 26, "completion_tokens": 3}
+        request = server.requests[-1]
+        assert request["model"] == MODEL and request["options"]["seed"] == 3
+        assert request["messages"][-1] == {"role": "user", "content": "closures?"}
+        missing = sector("ask", "hi", "-b", "ollama", "-m", "mistral")
+    assert missing.exit_code == 1 and "ollama pull mistral" in missing.stderr
+
+
+def test_ollama_down(sector, workdir, monkeypatch) -> None:
+    monkeypatch.setenv("OLLAMA_HOST", "127.0.0.1:9")
+    result = sector("ask", "hi", "-b", "ollama", "-m", "llama3.2")
+    assert result.exit_code == 1 and "ollama serve" in result.stderr
+
+
+# Ctrl-C in a real process -------------------------------------------------------------------
+
+
+def test_ctrl_c_keeps_the_partial_answer(workdir, sector_home, bundled_model) -> None:
+    proc = subprocess.Popen(
+        [
+            SECTOR,
+            "ask",
+            "Count from one to two hundred, one number per line.",
+            "--max-tokens",
+            "1500",
+            "--temperature",
+            "0",
+            "--json",
+        ],
+        cwd=workdir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    for _ in range(5):  # a few tokens have arrived
+        assert json.loads(proc.stdout.readline())["event"] == "token"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    shown = subprocess.run(
+        [SECTOR, "history", "show", "1", "--json"], cwd=workdir, capture_output=True, text=True
+    )
+    answer = json.loads(shown.stdout)["messages"][-1]
+    assert answer["status"] == "interrupted" and answer["content"]
