@@ -40,4 +40,10 @@ int main(void) { int n = 0; for (int i = 1; i <= 100; i++) n += i; printf("%d\n"
 else
   printf '\nbubblewrap is not installed, so the local sandbox is skipped: apt-get install bubblewrap\n'
 fi
+
+# The assistant, streaming from the bundled model (offline, through llama.cpp).
+step sector ask "What does the fib function in this file compute? @file:fib.py:1-6" \
+  --max-tokens 120 --temperature 0 --seed 1 -v
+step sector ask "explain @file:fib.py" --dry-run
+step sector history ls
 printf '\nDemo data lived in %s and is removed now.\n' "$work"
