@@ -213,6 +213,7 @@ def test_openai_server_down(sector, workdir, monkeypatch) -> None:
     [
         ("500-once", 0, [], "complete"),  # retried before the first token
         ("500", 1, ["HTTP 500", "injected failure"], "error"),
+        ("401", 1, ["refused the API key", "OPENAI_API_KEY"], "error"),
         ("cut", 1, ["broke mid-answer"], "error"),
         ("malformed", 1, ["malformed stream chunk"], "error"),
         ("error-event", 1, ["the model crashed"], "error"),
@@ -287,3 +288,19 @@ def test_ctrl_c_keeps_the_partial_answer(workdir, sector_home, bundled_model) ->
     )
     answer = json.loads(shown.stdout)["messages"][-1]
     assert answer["status"] == "interrupted" and answer["content"]
+
+
+def test_chat_in_a_terminal(workdir, sector_home, bundled_model) -> None:
+    from tests.test_runs import read_until, spawn_in_terminal
+
+    pid, fd = spawn_in_terminal(["chat", "-v"], workdir)
+    assert b"you> " in read_until(fd, b"you> ")
+    os.write(fd, b"Name one sorting algorithm.\n")
+    assert b"tok/s" in read_until(fd, b"tok/s", timeout=60)
+    os.write(fd, b"/save talk.md\n")
+    assert b"saved conversation #1" in read_until(fd, b"saved")
+    os.write(fd, b"/exit\n")
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    saved = (workdir / "talk.md").read_text()
+    assert saved.startswith("# Name one sorting algorithm.") and "## Sector (local," in saved

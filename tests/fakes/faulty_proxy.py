@@ -51,6 +51,9 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "500" or (fault == "500-once" and self.server.requests == 1):
             self._fail(500)
             return
+        if fault == "401":
+            self._fail(401)
+            return
         url = self.server.upstream + self.path
         with httpx.stream(
             "POST", url, content=body, timeout=120, headers={"Content-Type": "application/json"}
