@@ -456,3 +456,12 @@ def test_runs_execute_concurrently(database_url, workdir, local_runner) -> None:
     assert [f.verdict.value for f in finished] == ["accepted"] * 3
     spans = [[float(t) for t in runs.output(run.id or 0).split()] for run in runs.history()]
     assert max(start for start, _ in spans) < min(end for _, end in spans)  # they overlapped
+
+
+def test_runner_ls_names_missing_images(sector, workdir, docker_runner, monkeypatch) -> None:
+    monkeypatch.setenv("SECTOR_DOCKER_IMAGES", f"*={TEST_IMAGE},python=sector-test/absent:1")
+    rows = {row["name"]: row for row in json.loads(sector("runner", "ls", "--json").stdout)}
+    assert rows["docker"]["missing"] == {"python": "sector-test/absent:1"}
+    assert rows["docker"]["images"]["c"] == TEST_IMAGE
+    human = sector("runner", "ls")
+    assert "docker pull sector-test/absent:1" in human.stdout.replace("\n", " ")

@@ -370,50 +370,17 @@ def runs_replay(
 
 @runner_app.command("ls")
 def runner_ls(as_json: Json = False) -> None:
-    """The runners, whether each works here, and (Docker) the images present."""
-    from sector_cli.plugins.runner import Runner
+    """The runners, whether each works here, and (Docker) which language images are present."""
     from sector_cli.services import open_services
 
     out = Output(as_json)
-    services = open_services()
-    rows = []
-    for info in services.registry.of_kind("runners"):
-        plugin = info.plugin_class()
-        assert isinstance(plugin, Runner)
-        availability = plugin.availability()
-        rows.append(
-            {
-                "name": info.name,
-                "usable": availability.ok,
-                "detail": availability.detail,
-                "fix": availability.fix,
-                "isolation": plugin.isolation,
-                **(plugin.describe() if availability.ok else {}),
-            }
-        )
+    rows = [jsonable(report) for report in open_services().runs.runner_reports()]
     if not as_json:
-        _add_image_notes(rows, services)
+        for row in rows:
+            missing = [f"{lang}: docker pull {image}" for lang, image in row["missing"].items()]
+            row["detail"] += f"; missing images: {', '.join(missing)}" if missing else ""
     out.table(
         rows,
         [("name", "Runner"), ("usable", "Usable"), ("detail", "Detail"), ("fix", "Fix")],
         empty="No runners registered.",
     )
-
-
-def _add_image_notes(rows: list[dict[str, Any]], services: Any) -> None:
-    """For Docker: which language images are present, with the command for a missing one."""
-    from sector_cli.runs.prepare import image_for
-
-    for row in rows:
-        if row["name"] != "docker" or not row["usable"]:
-            continue
-        present = set(row.get("images", []))
-        notes = []
-        for language in services.languages.languages.values():
-            image = image_for(services.settings, language)
-            tag = image if ":" in image else f"{image}:latest"
-            notes.append(
-                f"{language.name}: {image}"
-                + ("" if tag in present else " (missing: docker pull " + image + ")")
-            )
-        row["detail"] = row["detail"] + "; " + "; ".join(notes)

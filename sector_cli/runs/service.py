@@ -24,7 +24,7 @@ from sector_cli.plugins.runner import (
     RunStarted,
     Verdict,
 )
-from sector_cli.runs.prepare import RunRequest, prepare
+from sector_cli.runs.prepare import RunRequest, image_for, prepare
 from sector_cli.store.engine import Store
 from sector_cli.store.models import Run, RunEventRow
 from sector_cli.timeutil import utcnow
@@ -39,6 +39,20 @@ class Execution:
     run_id: int
     runner: str
     events: AsyncIterator[RunEvent]
+
+
+@dataclass(frozen=True)
+class RunnerReport:
+    """What `sector runner ls` shows: whether a runner works here, and for container runners
+    the image each language would use and which of them are missing."""
+
+    name: str
+    usable: bool
+    detail: str
+    fix: str
+    isolation: str
+    images: dict[str, str] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -94,6 +108,34 @@ class Runs:
             )
         detail = problems[0][1]
         raise PluginError(f"the {wanted} runner cannot work here: {detail.detail}", detail.fix)
+
+    def runner_reports(self) -> list[RunnerReport]:
+        reports = []
+        for info in self.registry.of_kind("runners"):
+            plugin = info.plugin_class()
+            assert isinstance(plugin, Runner)
+            availability = plugin.availability()
+            images: dict[str, str] = {}
+            missing: dict[str, str] = {}
+            present = plugin.describe().get("images") if availability.ok else None
+            if isinstance(present, list):  # a container runner: which images are there
+                for language in self.languages.languages.values():
+                    image = image_for(self.settings, language)
+                    images[language.name] = image
+                    if (image if ":" in image else f"{image}:latest") not in present:
+                        missing[language.name] = image
+            reports.append(
+                RunnerReport(
+                    info.name,
+                    availability.ok,
+                    availability.detail,
+                    availability.fix,
+                    plugin.isolation,
+                    images,
+                    missing,
+                )
+            )
+        return reports
 
     def prepare(self, request: RunRequest) -> tuple[str, RunJob]:
         return prepare(request, self.settings, self.languages)
