@@ -184,11 +184,13 @@ def llama_server(bundled_model: Path) -> Iterator[str]:
     """A real OpenAI-compatible server (llama_cpp.server) serving the bundled model."""
     import subprocess
     import sys
+    import tempfile
     import time
 
     import httpx
 
     port = _free_port()
+    log = tempfile.NamedTemporaryFile(prefix="llama-server-", suffix=".log", delete=False)
     process = subprocess.Popen(
         [
             sys.executable,
@@ -203,12 +205,12 @@ def llama_server(bundled_model: Path) -> Iterator[str]:
             "--n_ctx",
             "2048",
         ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}/v1"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and process.poll() is None:
         try:
             if httpx.get(f"{base}/models", timeout=1).status_code == 200:
                 break
@@ -216,7 +218,8 @@ def llama_server(bundled_model: Path) -> Iterator[str]:
             time.sleep(0.2)
     else:
         process.kill()
-        pytest.fail("llama_cpp.server did not start within 60 s")
+        tail = Path(log.name).read_text(errors="replace")[-2000:]
+        pytest.fail(f"llama_cpp.server did not start:\n{tail}")
     yield base
     process.terminate()
     process.wait(timeout=10)
