@@ -190,24 +190,27 @@ def llama_server(bundled_model: Path) -> Iterator[str]:
     import httpx
 
     port = _free_port()
-    log = tempfile.NamedTemporaryFile(prefix="llama-server-", suffix=".log", delete=False)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            str(bundled_model),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--n_ctx",
-            "2048",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    handle, name = tempfile.mkstemp(prefix="llama-server-", suffix=".log")
+    os.close(handle)
+    log_path = Path(name)
+    with log_path.open("wb") as log:  # the server keeps its own copy of the descriptor
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                str(bundled_model),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--n_ctx",
+                "2048",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}/v1"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
@@ -218,7 +221,7 @@ def llama_server(bundled_model: Path) -> Iterator[str]:
             time.sleep(0.2)
     else:
         process.kill()
-        tail = Path(log.name).read_text(errors="replace")[-2000:]
+        tail = log_path.read_text(errors="replace")[-2000:]
         pytest.fail(f"llama_cpp.server did not start:\n{tail}")
     yield base
     process.terminate()
