@@ -343,3 +343,41 @@ def test_languages(runner, language, name, source, compile_, command) -> None:
     assert events[-1].verdict is Verdict.ACCEPTED, events
     output = b"".join(e.data for e in events if isinstance(e, Output) and e.stream == "stdout")
     assert output == f"{language.replace('javascript', 'js')} ok\n".encode()
+
+
+def sector_cgroups() -> set[str]:
+    """Every `sector-run-*` cgroup on this machine (Sector's own and Docker parents)."""
+    root = Path("/sys/fs/cgroup")
+    found = set()
+    for pattern in ("*/sector-run-*", "*/*/sector-run-*", "*/*/*/sector-run-*"):
+        found |= {str(path) for path in root.glob(pattern)}
+    return found
+
+
+def test_no_cgroup_is_left_behind(runner) -> None:
+    before = sector_cgroups()
+    run(runner, "print('x')")
+    run(runner, "import time\ntime.sleep(5)", wall_seconds=0.5)
+    assert sector_cgroups() - before == set()
+
+
+def test_no_nested_user_namespaces(runner) -> None:
+    code = """
+    import subprocess
+    done = subprocess.run(["unshare", "-r", "true"], capture_output=True)
+    print("nested root" if done.returncode == 0 else "refused")
+    """
+    assert run(runner, code).stdout == b"refused\n"
+
+
+def test_a_squatted_work_base_is_refused(local_runner, tmp_path, monkeypatch) -> None:
+    from sector_cli.errors import PluginError
+    from sector_cli.plugins.runners import common
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    squatted = tmp_path / "base"
+    squatted.symlink_to(elsewhere)
+    monkeypatch.setattr(common, "WORK_BASE", squatted)
+    with pytest.raises(PluginError, match="not a private folder"):
+        run(local_runner, "print(1)")

@@ -178,7 +178,7 @@ def test_unavailable_runner_names_the_fix(sector, workdir, monkeypatch) -> None:
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
     result = sector("run", "-r", "docker", "-l", "python", "-c", "pass")
     assert result.exit_code == 1
-    assert "docker runner cannot work here" in result.stderr
+    assert "no Docker engine answers" in result.stderr and "dockerd" in result.stderr
 
 
 def test_runner_ls(sector, workdir, local_runner) -> None:
@@ -465,3 +465,91 @@ def test_runner_ls_names_missing_images(sector, workdir, docker_runner, monkeypa
     assert rows["docker"]["images"]["c"] == TEST_IMAGE
     human = sector("runner", "ls")
     assert "dockerpullsector-test/absent:1" in "".join(human.stdout.split())  # folded table
+
+
+def test_net_is_refused_by_the_local_sandbox(sector, workdir, local_runner) -> None:
+    result = sector("run", "-r", "local", "--net", "-l", "python", "-c", "pass")
+    assert result.exit_code == 1 and "Use --runner docker" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "limit", [["-t", "0"], ["-t", "-1"], ["-t", "nan"], ["-t", "inf"], ["-m", "1"], ["-m", "1e400"]]
+)
+def test_bad_limits_are_usage_errors(sector, workdir, limit) -> None:
+    result = sector("run", "-r", "local", "-l", "python", "-c", "pass", *limit)
+    assert result.exit_code == 2, result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_too_much_input_is_refused(sector, workdir) -> None:
+    big = workdir / "big.txt"
+    with big.open("wb") as stream:
+        stream.truncate(17 * 1024 * 1024)
+    result = sector("run", "-r", "local", "--stdin", str(big), "-l", "python", "-c", "pass")
+    assert result.exit_code == 2 and "larger than 16 MiB" in result.stderr
+
+
+def test_a_file_name_that_is_not_utf8(sector, workdir, local_runner) -> None:
+    odd = Path(os.fsdecode(bytes(workdir) + b"/odd\xff.py"))
+    odd.write_text("print('fine')")
+    result = sector("run", "-r", "local", str(odd))
+    assert result.exit_code == 0 and result.stdout == "fine\n"
+    assert json.loads(sector("runs", "ls", "--json").stdout)[0]["source"].endswith("odd\ufffd.py")
+
+
+def test_a_reader_that_leaves_stops_the_run_quietly(workdir, local_runner) -> None:
+    proc = subprocess.Popen(
+        [
+            SECTOR,
+            "run",
+            "-r",
+            "local",
+            "-l",
+            "python",
+            "-c",
+            "import itertools\nfor n in itertools.count(): print(n)",
+        ],
+        cwd=workdir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout.readline() == b"0\n"
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 141 and b"error" not in err
+
+
+def test_running_runs_can_be_listed_and_removed(workdir, local_runner) -> None:
+    proc = subprocess.Popen(
+        [
+            SECTOR,
+            "run",
+            "-r",
+            "local",
+            "-l",
+            "python",
+            "-c",
+            "import time\nprint('up', flush=True)\ntime.sleep(2)\nprint('end')",
+        ],
+        cwd=workdir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout.readline() == b"up\n"
+    listed = subprocess.run(
+        [SECTOR, "runs", "ls", "--verdict", "running", "--json"],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+    )
+    assert [r["verdict"] for r in json.loads(listed.stdout)] == ["running"]
+    assert subprocess.run([SECTOR, "runs", "rm", "1"], cwd=workdir).returncode == 0
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert out == b"end\n"
+
+
+def test_a_toolchain_missing_from_the_image(sector, workdir, docker_runner, monkeypatch) -> None:
+    monkeypatch.setenv("SECTOR_DOCKER_IMAGES", f"*={TEST_IMAGE}")
+    result = sector("run", "-r", "docker", "-l", "rust", "-c", "fn main() {}")
+    assert result.exit_code == 1 and "is not in the Docker image" in result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import sys
@@ -34,6 +35,7 @@ EXIT_FOR_VERDICT = {
     "internal-error": 70,
 }
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports it
 
 
 def exit_code_for(finished: RunFinished) -> int:
@@ -41,15 +43,8 @@ def exit_code_for(finished: RunFinished) -> int:
     if verdict in EXIT_FOR_VERDICT:
         return EXIT_FOR_VERDICT[verdict]
     if verdict == "signaled":
-        return 128 + _signal_of(finished.detail)
+        return 128 + (finished.signal or 9)
     return finished.exit_code or 0
-
-
-def _signal_of(detail: str) -> int:
-    import signal
-
-    name = detail.rsplit(" ", 1)[-1]
-    return int(getattr(signal.Signals, name, signal.SIGKILL))
 
 
 def _live_stdin() -> AsyncIterator[bytes] | bytes:
@@ -101,36 +96,55 @@ def verdict_line(run_id: int, runner: str, finished: RunFinished) -> str:
     return " · ".join(parts)
 
 
+def output_json(data: bytes, key: str = "data") -> dict[str, str]:
+    """Program output for JSON: text, plus the exact bytes when they are not UTF-8."""
+    text = data.decode("utf-8", errors="replace")
+    exact = {} if text.encode() == data else {f"{key}_base64": base64.b64encode(data).decode()}
+    return {key: text, **exact}
+
+
 def event_json(run_id: int, event: RunEvent) -> dict[str, Any]:
     from sector_cli.plugins.runner import Output as RunOutput
 
     if isinstance(event, RunOutput):
-        text = event.data.decode("utf-8", errors="replace")
-        data: dict[str, Any] = {"event": "output", "stream": event.stream, "data": text}
-        if text.encode() != event.data:  # not UTF-8: give the exact bytes as well
-            data["data_base64"] = base64.b64encode(event.data).decode()
+        data = {"event": "output", "stream": event.stream, **output_json(event.data)}
         return {**data, "t": round(event.t, 6), "run": run_id}
     name = "started" if type(event).__name__ == "RunStarted" else "finished"
     return {"event": name, **jsonable(event), "run": run_id}
 
 
-async def _stream(execution: Execution, as_json: bool) -> RunFinished | None:
+class _ReaderLeft(Exception):
+    """stdout was closed by its reader (`sector run prog | head`)."""
+
+
+def _show(execution: Execution, event: RunEvent, as_json: bool) -> None:
     from sector_cli.plugins.runner import Output as RunOutput
+
+    if as_json:
+        sys.stdout.write(json.dumps(event_json(execution.run_id, event)) + "\n")
+        sys.stdout.flush()
+    elif isinstance(event, RunOutput):
+        target = sys.stdout if event.stream == "stdout" else sys.stderr
+        if hasattr(target, "buffer"):
+            target.buffer.write(event.data)
+        else:
+            target.write(event.data.decode("utf-8", errors="replace"))
+        target.flush()
+
+
+async def _stream(execution: Execution, as_json: bool) -> RunFinished | None:
+    """Show the events as they come; the run is stopped and recorded if the reader leaves."""
     from sector_cli.plugins.runner import RunFinished as Finished
 
     finished = None
-    async for event in execution.events:
-        if as_json:
-            sys.stdout.write(json.dumps(event_json(execution.run_id, event)) + "\n")
-            sys.stdout.flush()
-        elif isinstance(event, RunOutput):
-            target = sys.stdout if event.stream == "stdout" else sys.stderr
-            target.buffer.write(event.data) if hasattr(target, "buffer") else target.write(
-                event.data.decode("utf-8", errors="replace")
-            )
-            target.flush()
-        if isinstance(event, Finished):
-            finished = event
+    async with contextlib.aclosing(execution.events) as events:
+        async for event in events:
+            try:
+                _show(execution, event, as_json)
+            except BrokenPipeError:
+                raise _ReaderLeft from None
+            if isinstance(event, Finished):
+                finished = event
     return finished
 
 
@@ -148,6 +162,9 @@ def _drive(execution: Execution, as_json: bool) -> None:
     except KeyboardInterrupt:
         sys.stderr.write(f"interrupted: run #{execution.run_id} kept as it was\n")
         raise typer.Exit(EXIT_INTERRUPTED) from None
+    except _ReaderLeft:  # `sector run prog | head`: the reader left, stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(EXIT_BROKEN_PIPE) from None
     _finish(execution, finished, as_json)
 
 
@@ -184,7 +201,6 @@ def run(
     Exit code: the program's own when it finished; 124 time limit, 125 memory limit,
     126 output limit, 65 compile error, 70 internal error, 128+N killed by signal N.
     """
-    from sector_cli.config.keys import KEYS
     from sector_cli.runs.prepare import RunRequest
     from sector_cli.services import open_services
 
@@ -194,7 +210,7 @@ def run(
     services = open_services({"project.default": project})
     fed: bytes | AsyncIterator[bytes]
     if stdin == "-":
-        fed = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else b""
+        fed = _read_input(Path("/dev/stdin"))
     elif stdin is not None:
         fed = _read_input(Path(stdin))
     else:
@@ -206,7 +222,7 @@ def run(
         args=list(args or []),
         stdin=fed if isinstance(fed, bytes) else b"",
         timeout=timeout,
-        memory=KEYS["runs.memory"].convert(memory, "--memory") if memory else None,  # type: ignore[arg-type]
+        memory=memory,
         network=net,
     )
     runs = services.runs
@@ -219,11 +235,19 @@ def run(
 
 def _read_input(path: Path) -> bytes:
     from sector_cli.errors import UsageError
+    from sector_cli.runs.service import MAX_INPUT_BYTES
 
     try:
-        return path.read_bytes()
+        with path.open("rb") as stream:
+            data = stream.read(MAX_INPUT_BYTES + 1)
     except OSError as exc:
         raise UsageError(f"cannot read --stdin {path}: {exc.strerror}", "Check the path") from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise UsageError(
+            f"--stdin {path} is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB",
+            "Feed a smaller input",
+        )
+    return data
 
 
 def _run_row(run: Run) -> dict[str, Any]:
@@ -293,8 +317,8 @@ def runs_show(
         "limits": job.limits,
         "stdin": job.stdin.decode("utf-8", errors="replace"),
         "files": {name: data.decode("utf-8", errors="replace") for name, data in job.files.items()},
-        "stdout": runs.output(run_id, ("stdout",)).decode("utf-8", errors="replace"),
-        "stderr": runs.output(run_id, ("stderr", "compile")).decode("utf-8", errors="replace"),
+        **output_json(runs.output(run_id, ("stdout",)), "stdout"),
+        **output_json(runs.output(run_id, ("stderr", "compile")), "stderr"),
     }
     out.record(record, title=f"Run #{run_id}")
 
@@ -310,8 +334,12 @@ def runs_log(
     for row in open_services().runs.events(run_id):
         data = row.data.decode("utf-8", errors="replace")
         if out.as_json:
-            payload = json.loads(data) if row.kind in {"started", "finished"} else data
-            out.json({"seq": row.seq, "t": row.t, "kind": row.kind, "data": payload})
+            event = (
+                {"data": json.loads(data)}
+                if row.kind in {"started", "finished"}
+                else (output_json(row.data))
+            )
+            out.json({"seq": row.seq, "t": row.t, "kind": row.kind, **event})
         else:
             print(f"{row.t:9.4f}s  {row.kind:<8} {data.rstrip()}")
 

@@ -124,6 +124,13 @@ def _parse_mapping(raw: object) -> dict[str, str]:
     raise ValueError("expected NAME=VALUE pairs separated by commas")
 
 
+def _parse_run_memory(raw: object) -> int:
+    value = _parse_size(raw)
+    if value < 16 * 1024 * 1024:
+        raise ValueError("a run needs at least 16M of memory")
+    return value
+
+
 def _parse_list(raw: object) -> list[str]:
     if isinstance(raw, str):
         return [item.strip() for item in raw.split(",") if item.strip()]
@@ -209,9 +216,9 @@ KEYS: dict[str, Key] = {
         ),
         Key(
             "runs.memory",
-            "Memory limit of a run (bytes, or 256M, 1G).",
+            "Memory limit of a run (bytes, or 256M, 1G; at least 16M).",
             env.SECTOR_RUN_MEMORY,
-            _parse_size,
+            _parse_run_memory,
             default=256 * 1024 * 1024,
             example="512M",
         ),

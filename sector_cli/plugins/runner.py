@@ -9,8 +9,8 @@ from __future__ import annotations
 import base64
 import json
 from abc import abstractmethod
-from collections.abc import AsyncIterator
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import AsyncGenerator, AsyncIterator
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -85,9 +85,6 @@ class RunJob:
             image=data.get("image", ""),
         )
 
-    def with_limits(self, **changes: Any) -> RunJob:
-        return replace(self, limits=replace(self.limits, **changes))
-
 
 @dataclass(frozen=True)
 class RunStarted:
@@ -111,6 +108,7 @@ class RunFinished:
     peak_memory: int | None
     t: float
     detail: str = ""  # why, in a few words, when it is not plain
+    signal: int | None = None  # the signal that ended the program, if one did
 
 
 RunEvent = RunStarted | Output | RunFinished
@@ -125,7 +123,7 @@ class Runner(Plugin):
     @abstractmethod
     def run(
         self, job: RunJob, stdin: AsyncIterator[bytes] | None = None
-    ) -> AsyncIterator[RunEvent]:
+    ) -> AsyncGenerator[RunEvent, None]:
         """Stream the job's events: RunStarted, Output..., then exactly one RunFinished.
 
         `stdin`, when given, is forwarded live (an interactive terminal) instead of `job.stdin`.

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from sector_cli.config.keys import KEYS
 from sector_cli.config.settings import Settings
 from sector_cli.errors import UsageError
 from sector_cli.plugins.detect import LanguageIndex
@@ -26,7 +28,7 @@ class RunRequest:
     args: list[str] = field(default_factory=list)
     stdin: bytes = b""
     timeout: float | None = None
-    memory: int | None = None
+    memory: str | int | None = None  # bytes, or text such as 512M
     network: bool = False
 
 
@@ -59,7 +61,8 @@ def _source(request: RunRequest) -> tuple[str, Path, bytes]:
         raise UsageError(f"{path} {what}", "Check the path, or run a snippet with --code")
     if path.stat().st_size > MAX_SOURCE_BYTES:
         raise UsageError(f"{path} is larger than {MAX_SOURCE_BYTES:,} bytes", "Run a source file")
-    return str(path), path, path.read_bytes()
+    label = os.fsencode(path).decode("utf-8", errors="replace")  # names need not be UTF-8
+    return label, path, path.read_bytes()
 
 
 def image_for(settings: Settings, language: Language) -> str:
@@ -69,8 +72,13 @@ def image_for(settings: Settings, language: Language) -> str:
 
 
 def limits_for(settings: Settings, request: RunRequest) -> Limits:
-    timeout = request.timeout or settings.get("runs.timeout")
-    memory = request.memory or settings.get("runs.memory")
+    """The run's limits: flags (checked like the settings they override), else settings."""
+    timeout = settings.get("runs.timeout")
+    memory = settings.get("runs.memory")
+    if request.timeout is not None:
+        timeout = KEYS["runs.timeout"].convert(request.timeout, "--timeout")
+    if request.memory is not None:
+        memory = KEYS["runs.memory"].convert(request.memory, "--memory")
     assert isinstance(timeout, float | int) and isinstance(memory, int)
     return Limits(
         wall_seconds=float(timeout),

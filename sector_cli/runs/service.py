@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import difflib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import asdict, dataclass, field, replace
 
 from sqlmodel import Session, col, select
@@ -29,7 +29,7 @@ from sector_cli.store.engine import Store
 from sector_cli.store.models import Run, RunEventRow
 from sector_cli.timeutil import utcnow
 
-FLUSH_EVERY = 64  # events buffered before they are written
+MAX_INPUT_BYTES = 16 * 1024 * 1024  # what a run is fed and what is recorded of it
 
 
 @dataclass
@@ -38,7 +38,7 @@ class Execution:
 
     run_id: int
     runner: str
-    events: AsyncIterator[RunEvent]
+    events: AsyncGenerator[RunEvent, None]
 
 
 @dataclass(frozen=True)
@@ -64,12 +64,39 @@ class Replay:
     diff: list[str] = field(default_factory=list)
 
 
-def _event_row(run_id: int, seq: int, event: RunEvent) -> RunEventRow:
-    if isinstance(event, Output):
-        return RunEventRow(run_id=run_id, seq=seq, t=event.t, kind=event.stream, data=event.data)
-    kind = "started" if isinstance(event, RunStarted) else "finished"
-    data = json.dumps(asdict(event)).encode()
-    return RunEventRow(run_id=run_id, seq=seq, t=event.t, kind=kind, data=data)
+class _Journal:
+    """A run's events as rows, output coalesced: a program writing a byte at a time must not
+    cost a row a byte."""
+
+    ROW_BYTES = 64 * 1024
+    FLUSH_ROWS = 64
+
+    def __init__(self, run_id: int) -> None:
+        self.run_id = run_id
+        self.rows: list[RunEventRow] = []
+        self.seq = 0
+
+    def add(self, event: RunEvent) -> None:
+        if isinstance(event, Output):
+            last = self.rows[-1] if self.rows else None
+            if last is not None and last.kind == event.stream and len(last.data) < self.ROW_BYTES:
+                last.data += event.data
+                return
+            kind, data = event.stream, event.data
+        else:
+            kind = "started" if isinstance(event, RunStarted) else "finished"
+            data = json.dumps(asdict(event)).encode()
+        self.seq += 1
+        self.rows.append(
+            RunEventRow(run_id=self.run_id, seq=self.seq, t=event.t, kind=kind, data=data)
+        )
+
+    def full(self) -> bool:
+        return len(self.rows) >= self.FLUSH_ROWS
+
+    def take(self) -> list[RunEventRow]:
+        rows, self.rows = self.rows, []
+        return rows
 
 
 class Runs:
@@ -92,22 +119,22 @@ class Runs:
     def runner(self, name: str | None = None) -> Runner:
         """The runner asked for, or the configured one; `auto` prefers Docker."""
         wanted = name or str(self.settings.get("runs.runner"))
-        names = ["docker", "local"] if wanted == "auto" else [wanted]
+        if wanted != "auto":  # no probe: the run itself says, with the fix, what is missing
+            plugin = self.registry.get("runners", wanted).plugin_class()
+            assert isinstance(plugin, Runner)
+            return plugin
         problems = []
-        for candidate in names:
+        for candidate in ("docker", "local"):
             plugin = self.registry.get("runners", candidate).plugin_class()
             assert isinstance(plugin, Runner)
             availability = plugin.availability()
             if availability.ok:
                 return plugin
             problems.append((candidate, availability))
-        if wanted == "auto":
-            raise PluginError(
-                "no runner can work here: " + "; ".join(f"{n}: {a.detail}" for n, a in problems),
-                f"Fix one: {problems[-1][1].fix} (see `sector runner ls`)",
-            )
-        detail = problems[0][1]
-        raise PluginError(f"the {wanted} runner cannot work here: {detail.detail}", detail.fix)
+        raise PluginError(
+            "no runner can work here: " + "; ".join(f"{n}: {a.detail}" for n, a in problems),
+            f"Fix one: {problems[-1][1].fix} (see `sector runner ls`)",
+        )
 
     def runner_reports(self) -> list[RunnerReport]:
         reports = []
@@ -166,28 +193,28 @@ class Runs:
 
     async def _drive(
         self, run_id: int, job: RunJob, runner: Runner, stdin: AsyncIterator[bytes] | None
-    ) -> AsyncIterator[RunEvent]:
-        recorded = _Recorder()
-        pending: list[RunEventRow] = []
+    ) -> AsyncGenerator[RunEvent, None]:
+        journal = _Journal(run_id)
         finished: RunFinished | None = None
+        recorded = _Recorder()
         try:
             live = recorded.tap(stdin) if stdin is not None else None
-            async for event in runner.run(job, live):
-                pending.append(_event_row(run_id, recorded.next_seq(), event))
-                if isinstance(event, RunFinished):
-                    finished = event
-                if len(pending) >= FLUSH_EVERY:
-                    await asyncio.to_thread(self._write, pending)
-                    pending = []
-                yield event
+            async with contextlib.aclosing(runner.run(job, live)) as events:
+                async for event in events:
+                    journal.add(event)
+                    if isinstance(event, RunFinished):
+                        finished = event
+                    if journal.full():
+                        await asyncio.to_thread(self._write, journal.take())
+                    yield event
         except SectorError as error:  # the sandbox could not run it: say why in the record
             finished = RunFinished(
                 Verdict.INTERNAL_ERROR, None, 0.0, None, None, 0.0, error.message
             )
-            pending.append(_event_row(run_id, recorded.next_seq(), finished))
+            journal.add(finished)
             raise
         finally:
-            if finished is None:  # interrupted, or the runner failed: keep what happened
+            if finished is None:  # interrupted: keep what happened
                 finished = RunFinished(
                     Verdict.INTERNAL_ERROR,
                     None,
@@ -197,14 +224,16 @@ class Runs:
                     0.0,
                     "interrupted before the program finished",
                 )
-                pending.append(_event_row(run_id, recorded.next_seq(), finished))
-            with contextlib.suppress(Exception):
-                self._write(pending)
+                journal.add(finished)
+            self._write(journal.take())
             self._finish(run_id, finished, recorded.input() if stdin is not None else None, job)
 
     def _write(self, rows: list[RunEventRow]) -> None:
-        if rows:
-            with self.store.session() as session:
+        """Append events; a run removed meanwhile (`sector runs rm`) is no longer recorded."""
+        if not rows:
+            return
+        with self.store.session() as session:
+            if session.get(Run, rows[0].run_id) is not None:
                 session.add_all(rows)
 
     def _finish(
@@ -233,13 +262,15 @@ class Runs:
     def history(
         self, project_id: int | None = None, verdict: str | None = None, limit: int = 50
     ) -> list[Run]:
-        if verdict and verdict not in {v.value for v in Verdict}:
-            choices = ", ".join(v.value for v in Verdict)
-            raise UsageError(f"unknown verdict {verdict!r}", f"Use one of: {choices}")
+        known = [v.value for v in Verdict] + ["running"]  # running: no verdict yet
+        if verdict and verdict not in known:
+            raise UsageError(f"unknown verdict {verdict!r}", f"Use one of: {', '.join(known)}")
         query = select(Run).order_by(col(Run.id).desc()).limit(limit)
         if project_id is not None:
             query = query.where(Run.project_id == project_id)
-        if verdict:
+        if verdict == "running":
+            query = query.where(col(Run.verdict).is_(None))
+        elif verdict:
             query = query.where(Run.verdict == verdict)
         with self.store.session() as session:
             return list(session.exec(query).all())
@@ -289,20 +320,18 @@ def _events(session: Session, run_id: int) -> list[RunEventRow]:
 
 
 class _Recorder:
-    """Numbers events and keeps the live input that reached the program."""
+    """Keeps the live input that reached the program (for replay), up to MAX_INPUT_BYTES."""
 
     def __init__(self) -> None:
-        self._seq = 0
         self._live = bytearray()
-
-    def next_seq(self) -> int:
-        self._seq += 1
-        return self._seq
 
     async def tap(self, stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
         async for chunk in stream:
-            self._live += chunk
-            yield chunk
+            room = MAX_INPUT_BYTES - len(self._live)
+            if room <= 0:
+                return  # the program's input ends here
+            self._live += chunk[:room]
+            yield chunk[:room]
 
     def input(self) -> bytes:
         return bytes(self._live)

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import functools
 import os
 import shutil
 import signal
+import stat
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
-from sector_cli.errors import UsageError
+from sector_cli.errors import PluginError, UsageError
 from sector_cli.plugins.runner import (
     Limits,
     Output,
@@ -27,7 +29,8 @@ from sector_cli.plugins.runner import (
 )
 
 SANDBOX_UID = 65534  # nobody: programs never run as root, even when Sector does
-WORK_BASE = Path(tempfile.gettempdir()) / "sector-sandbox"
+# Under /tmp so that `nobody` can reach it; one per user, checked before use (see _work_base).
+WORK_BASE = Path(tempfile.gettempdir()) / f"sector-sandbox-{os.geteuid()}"
 
 
 def is_root() -> bool:
@@ -45,7 +48,7 @@ def _safe_relative(name: str) -> PurePosixPath:
     return path
 
 
-MS_NOSUID, MS_NODEV, MNT_DETACH = 2, 4, 2
+MS_NOSUID, MS_NODEV, MNT_DETACH, UMOUNT_NOFOLLOW = 2, 4, 2, 8
 
 
 @functools.cache
@@ -61,8 +64,27 @@ def _mount_tmpfs(folder: Path, options: str) -> bool:
 
 
 def _remove_folder(folder: Path) -> None:
-    _libc().umount2(bytes(folder), MNT_DETACH)  # fails harmlessly when nothing is mounted
+    # NOFOLLOW: never unmount what a symlink points at; fails harmlessly when nothing is mounted
+    _libc().umount2(bytes(folder), MNT_DETACH | UMOUNT_NOFOLLOW)
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def _work_base() -> Path:
+    """The parent of work folders, refused unless it is a real folder of ours that no one
+    else can write: root mounts and chowns inside it, so no one may plant a symlink there."""
+    with contextlib.suppress(FileExistsError):
+        WORK_BASE.mkdir(mode=0o711)
+    info = WORK_BASE.lstat()
+    if (
+        not stat.S_ISDIR(info.st_mode)
+        or info.st_uid != os.geteuid()
+        or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    ):
+        raise PluginError(
+            f"{WORK_BASE} is not a private folder of this user",
+            "Remove it (someone else may have made it), then run again",
+        )
+    return WORK_BASE
 
 
 def _alive(pid: int) -> bool:
@@ -77,9 +99,9 @@ def _alive(pid: int) -> bool:
 
 def reap_stale_folders() -> None:
     """Remove work folders whose Sector process is gone (it was killed before cleaning up)."""
-    for folder in WORK_BASE.glob("run-*-*"):
+    for folder in _work_base().glob("run-*-*"):
         owner = folder.name.split("-")[1]
-        if owner.isdigit() and not _alive(int(owner)):
+        if owner.isdigit() and not _alive(int(owner)) and not folder.is_symlink():
             _remove_folder(folder)
 
 
@@ -90,9 +112,8 @@ def work_folder(job: RunJob, limits: Limits) -> Iterator[Path]:
     As root it is a tmpfs of `limits.disk_bytes`, so a program cannot fill the host's disk;
     otherwise RLIMIT_FSIZE bounds each file it writes.
     """
-    WORK_BASE.mkdir(mode=0o711, exist_ok=True)
     reap_stale_folders()
-    folder = Path(tempfile.mkdtemp(prefix=f"run-{os.getpid()}-", dir=WORK_BASE))
+    folder = Path(tempfile.mkdtemp(prefix=f"run-{os.getpid()}-", dir=_work_base()))
     try:
         if is_root():
             options = f"size={limits.disk_bytes},mode=0700,uid={SANDBOX_UID},gid={SANDBOX_UID}"
@@ -167,6 +188,25 @@ def decide(ended: Exit, limits: Limits) -> tuple[Verdict, str]:
     return Verdict.WRONG_EXIT, f"exit code {ended.exit_code}"
 
 
+async def feed(
+    writer: asyncio.StreamWriter | None, data: bytes, live: AsyncIterator[bytes] | None
+) -> None:
+    """The program's input: the live stream when there is one, else `data`; then end of file."""
+    assert writer is not None
+    with contextlib.suppress(OSError, RuntimeError):  # the program may exit without reading
+        if live is not None:
+            async for chunk in live:
+                writer.write(chunk)
+                await writer.drain()
+        elif data:
+            writer.write(data)
+            await writer.drain()
+        if writer.can_write_eof():
+            writer.write_eof()  # a socket (Docker's attach) stays open for the output
+        else:
+            writer.close()  # a pipe
+
+
 @dataclass(frozen=True)
 class StepResult:
     """The end of one sandboxed command."""
@@ -187,12 +227,12 @@ class Step(Protocol):
         live: AsyncIterator[bytes] | None,
         started: float,
         stdout_name: str,
-    ) -> AsyncIterator[Output | StepResult]: ...
+    ) -> AsyncGenerator[Output | StepResult, None]: ...
 
 
 async def compile_then_run(
     runner: str, job: RunJob, live: AsyncIterator[bytes] | None, step: Step
-) -> AsyncIterator[RunEvent]:
+) -> AsyncGenerator[RunEvent, None]:
     """The event stream every runner produces: compile (when needed), then run."""
     started = time.monotonic()
     yield RunStarted(runner, 0.0)
@@ -201,23 +241,29 @@ async def compile_then_run(
         steps.append((job.compile, job.compile_limits, b"", None, "compile"))
     steps.append((job.run, job.limits, job.stdin, live, "stdout"))
     for command, limits, stdin, stream, name in steps:
-        async for item in step(command, limits, stdin, stream, started, name):
-            if not isinstance(item, StepResult):
-                yield item
-                continue
-            verdict, detail = decide(item.ended, limits)
-            if name == "compile" and verdict is Verdict.ACCEPTED:
-                break
-            if name == "compile":
-                verdict, detail = Verdict.COMPILE_ERROR, f"compile: {detail or 'failed'}"
-            elapsed = time.monotonic() - started
-            yield RunFinished(
-                verdict,
-                item.ended.exit_code,
-                item.wall,
-                item.ended.cpu,
-                item.peak_memory,
-                elapsed,
-                detail,
-            )
-            return
+        # aclosing: a step's cleanup (its cgroup, its container) must run now, not whenever
+        # the garbage collector finalises the generator.
+        async with contextlib.aclosing(
+            step(command, limits, stdin, stream, started, name)
+        ) as items:
+            async for item in items:
+                if not isinstance(item, StepResult):
+                    yield item
+                    continue
+                verdict, detail = decide(item.ended, limits)
+                if name == "compile" and verdict is Verdict.ACCEPTED:
+                    break
+                if name == "compile":
+                    verdict, detail = Verdict.COMPILE_ERROR, f"compile: {detail or 'failed'}"
+                elapsed = time.monotonic() - started
+                yield RunFinished(
+                    verdict,
+                    item.ended.exit_code,
+                    item.wall,
+                    item.ended.cpu,
+                    item.peak_memory,
+                    elapsed,
+                    detail,
+                    item.ended.signal,
+                )
+                return

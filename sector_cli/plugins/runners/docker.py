@@ -11,7 +11,7 @@ import socket
 import struct
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +32,7 @@ from sector_cli.plugins.runners.common import (
     OutputBudget,
     StepResult,
     compile_then_run,
+    feed,
     from_status,
     work_folder,
 )
@@ -172,7 +173,7 @@ class DockerRunner(Runner):
 
     async def run(
         self, job: RunJob, stdin: AsyncIterator[bytes] | None = None
-    ) -> AsyncIterator[RunEvent]:
+    ) -> AsyncGenerator[RunEvent, None]:
         client = await asyncio.to_thread(connect)
         try:
             await asyncio.to_thread(reap_stale, client)
@@ -223,7 +224,7 @@ async def _step(
     stdin_stream: AsyncIterator[bytes] | None,
     started: float,
     stdout_name: str,
-) -> AsyncIterator[Output | StepResult]:
+) -> AsyncGenerator[Output | StepResult, None]:
     """One container: attach, start, stream, stop at the limits, always remove."""
     from docker.errors import DockerException
 
@@ -241,11 +242,12 @@ async def _step(
         reader, writer = await asyncio.open_connection(sock=raw._sock)
         begin = time.monotonic()
         await asyncio.to_thread(api.start, container)
-        feeder = asyncio.create_task(_feed(writer, stdin_bytes, stdin_stream))
+        feeder = asyncio.create_task(feed(writer, stdin_bytes, stdin_stream))
         budget = OutputBudget(limits.output_bytes)
         timed_out = False
         deadline = begin + limits.wall_seconds
         stderr_name = "compile" if stdout_name == "compile" else "stderr"
+        first_stderr = b""  # enough to recognise the init's own "exec failed"
         while True:
             try:
                 frame = await asyncio.wait_for(_read_frame(reader), deadline - time.monotonic())
@@ -255,6 +257,8 @@ async def _step(
             if frame is None:
                 break
             kind, data = frame
+            if STREAMS.get(kind) == "stderr" and len(first_stderr) < 512:
+                first_stderr += data[:512]
             kept = budget.take(data)
             if kept:
                 name = stdout_name if STREAMS.get(kind) == "stdout" else stderr_name
@@ -269,6 +273,11 @@ async def _step(
         wall = time.monotonic() - begin
         state = (await asyncio.to_thread(api.inspect_container, container)).get("State", {})
         exit_code, signal_number = from_status(int(status.get("StatusCode", -1)))
+        if exit_code == 127 and b"[FATAL tini" in first_stderr and b"exec " in first_stderr:
+            raise PluginError(
+                f"{command[0]} is not in the Docker image {image}",
+                "Choose an image with the toolchain for this language (docker.images)",
+            )
         ended = Exit(
             exit_code,
             signal_number,
@@ -295,21 +304,6 @@ async def _read_frame(reader: asyncio.StreamReader) -> tuple[int, bytes] | None:
         return kind, await reader.readexactly(size)
     except asyncio.IncompleteReadError:
         return None
-
-
-async def _feed(
-    writer: asyncio.StreamWriter, data: bytes, live: AsyncIterator[bytes] | None
-) -> None:
-    with contextlib.suppress(OSError, RuntimeError):
-        if live is not None:
-            async for chunk in live:
-                writer.write(chunk)
-                await writer.drain()
-        elif data:
-            writer.write(data)
-            await writer.drain()
-        if writer.can_write_eof():
-            writer.write_eof()  # closes the program's stdin (stdin_once)
 
 
 def _hang_up(raw: Any) -> None:

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import resource
 import shutil
 import subprocess
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from functools import partial
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from sector_cli.plugins.runners.common import (
     OutputBudget,
     StepResult,
     compile_then_run,
+    feed,
     from_status,
     is_root,
     work_folder,
@@ -73,12 +75,12 @@ def _system_mounts() -> list[str]:
 
 def bwrap_command(bwrap: str, folder: Path | None, command: list[str], limits: Limits) -> list[str]:
     """The bubblewrap command line; `folder` (None for a probe) becomes /work."""
-    network = ["--share-net"] if limits.network else []
     work = ["--bind", str(folder), WORK_DIR, "--chdir", WORK_DIR] if folder else []
+    nested = ["--unshare-user", "--disable-userns"] if _supports_disable_userns(bwrap) else []
     return [
         bwrap,
         "--unshare-all",
-        *network,
+        *nested,
         "--die-with-parent",
         "--new-session",
         *_system_mounts(),
@@ -111,6 +113,16 @@ def bwrap_command(bwrap: str, folder: Path | None, command: list[str], limits: L
         "--",
         *command,
     ]
+
+
+@functools.cache
+def _supports_disable_userns(bwrap: str) -> bool:
+    """bubblewrap 0.8 can forbid user namespaces inside the sandbox (no nested root)."""
+    try:
+        done = subprocess.run([bwrap, "--help"], capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return "--disable-userns" in done.stdout + done.stderr
 
 
 def _enter_sandbox(cgroup_files: list[str], limits: Limits, has_cgroup: bool) -> None:
@@ -174,8 +186,14 @@ class LocalRunner(Runner):
 
     async def run(
         self, job: RunJob, stdin: AsyncIterator[bytes] | None = None
-    ) -> AsyncIterator[RunEvent]:
+    ) -> AsyncGenerator[RunEvent, None]:
         bwrap = self._bwrap()
+        if job.limits.network:
+            raise PluginError(
+                "the local sandbox has no network: sharing one would also share the host's "
+                "loopback (its databases and servers)",
+                "Use --runner docker for a run with --net",
+            )
         _require_programs(job)
         with work_folder(job, job.limits) as folder:
             step = partial(self._step, bwrap, folder)
@@ -192,7 +210,7 @@ class LocalRunner(Runner):
         stdin_stream: AsyncIterator[bytes] | None,
         started: float,
         stdout_name: str,
-    ) -> AsyncIterator[Output | StepResult]:
+    ) -> AsyncGenerator[Output | StepResult, None]:
         """Run one command under bubblewrap; yields its output, then one StepResult."""
         cgroup = Cgroup.create(limits.processes + 2, limits.memory_bytes)  # +2: bwrap itself
         join = cgroup.join_files() if cgroup else []
@@ -211,7 +229,7 @@ class LocalRunner(Runner):
         tasks = [
             asyncio.create_task(_pump(process.stdout, stdout_name, queue)),
             asyncio.create_task(_pump(process.stderr, stderr_name, queue)),
-            asyncio.create_task(_feed(process.stdin, stdin_bytes, stdin_stream)),
+            asyncio.create_task(feed(process.stdin, stdin_bytes, stdin_stream)),
         ]
         timed_out = False
         try:
@@ -262,9 +280,8 @@ class LocalRunner(Runner):
                 task.cancel()
             with contextlib.suppress(ProcessLookupError, asyncio.CancelledError):
                 await asyncio.wait_for(process.wait(), 5)
-            if cgroup:
-                cgroup.kill_all()
-                cgroup.remove()
+            if cgroup:  # waits on the kernel: off the event loop, so other runs go on
+                await asyncio.to_thread(_dispose, cgroup)
 
 
 def _require_programs(job: RunJob) -> None:
@@ -279,6 +296,11 @@ def _require_programs(job: RunJob) -> None:
             "Install it under /usr (toolchains in a home folder are not visible), "
             "or use --runner docker with an image that has it",
         )
+
+
+def _dispose(cgroup: Cgroup) -> None:
+    cgroup.kill_all()
+    cgroup.remove()
 
 
 def _kill(process: asyncio.subprocess.Process, cgroup: Cgroup | None) -> None:
@@ -297,18 +319,3 @@ async def _pump(
     while chunk := await reader.read(READ_CHUNK):
         await queue.put((name, chunk))
     await queue.put((name, b""))
-
-
-async def _feed(
-    writer: asyncio.StreamWriter | None, data: bytes, live: AsyncIterator[bytes] | None
-) -> None:
-    assert writer is not None
-    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-        if live is not None:
-            async for chunk in live:
-                writer.write(chunk)
-                await writer.drain()
-        elif data:
-            writer.write(data)
-            await writer.drain()
-        writer.close()
