@@ -45,7 +45,8 @@ def test_version_and_help() -> None:
     assert helped.returncode == 0
     for command in ("init", "project", "file", "config", "doctor", "plugins", "db"):
         assert command in helped.stdout
-    assert "SECTOR_HOME" in helped.stdout
+    assert "sector config --help" in helped.stdout
+    assert "SECTOR_HOME" in run("config", "--help").stdout
 
 
 def test_shell_completion_script() -> None:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import json
+import importlib
 import os
 import sys
 from typing import Annotated, Any
 
 import typer
+import typer.core
+import typer.main
 from typer.core import TyperGroup
 
 from sector_cli import __version__
-from sector_cli.cli import ask, config, db, doctor, files, plugins, project, run
 from sector_cli.cli.output import json_mode
 from sector_cli.config import env
 from sector_cli.errors import EXIT_FAILURE, SectorError
@@ -19,6 +20,8 @@ from sector_cli.errors import EXIT_FAILURE, SectorError
 
 def report_error(error: SectorError) -> None:
     """One line on stderr (a JSON object in --json mode)."""
+    import json
+
     if json_mode.get():
         payload = {"error": error.message, "hint": error.hint, "exit_code": error.exit_code}
         print(json.dumps(payload), file=sys.stderr)
@@ -26,8 +29,75 @@ def report_error(error: SectorError) -> None:
         print(f"error: {error.one_line()}", file=sys.stderr)
 
 
+# Every command, by name, loaded when used: building all their parsers on each start costs
+# about 30 ms, and `sector --help` needs only their one-line help.
+COMMANDS: dict[str, str] = {
+    "init": "sector_cli.cli.project:init",
+    "project": "sector_cli.cli.project:app",
+    "file": "sector_cli.cli.files:app",
+    "run": "sector_cli.cli.run:run",
+    "runs": "sector_cli.cli.run:runs_app",
+    "runner": "sector_cli.cli.run:runner_app",
+    "ask": "sector_cli.cli.ask:ask",
+    "chat": "sector_cli.cli.ask:chat",
+    "history": "sector_cli.cli.ask:history_app",
+    "models": "sector_cli.cli.ask:models_app",
+    "config": "sector_cli.cli.config:app",
+    "doctor": "sector_cli.cli.doctor:doctor",
+    "plugins": "sector_cli.cli.plugins:app",
+    "db": "sector_cli.cli.db:app",
+}
+
+
+def _target(name: str) -> Any:
+    module, attribute = COMMANDS[name].split(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def _build(name: str) -> Any:
+    """The real command: a Typer group, or a function made into a command."""
+    target = _target(name)
+    command: Any
+    if isinstance(target, typer.Typer):
+        command = typer.main.get_group(target)  # a group even with one subcommand
+    else:
+        single = typer.Typer(add_completion=False)
+        single.command(name)(target)
+        command = typer.main.get_command(single)
+    command.name = name
+    return command
+
+
+def _summary(name: str) -> str:
+    target = _target(name)
+    text = target.info.help if isinstance(target, typer.Typer) else target.__doc__
+    return (text or "").strip().split("\n\n")[0]
+
+
 class SectorGroup(TyperGroup):
-    """Turns a SectorError from any command into a one-line message and its exit code."""
+    """Loads commands when used, and turns a SectorError from any of them into a one-line
+    message and its exit code."""
+
+    _listing = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *COMMANDS]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        found = super().get_command(ctx, cmd_name)
+        if found is not None or cmd_name not in COMMANDS:
+            return found
+        if self._listing:  # the help page needs a name and a line, not a parser
+            return typer.core.TyperCommand(name=cmd_name, help=_summary(cmd_name))
+        self.commands[cmd_name] = _build(cmd_name)
+        return self.commands[cmd_name]
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
 
     def invoke(self, ctx: Any) -> Any:
         json_mode.set(False)  # each command sets it again when asked for --json
@@ -45,15 +115,11 @@ class SectorGroup(TyperGroup):
             raise typer.Exit(EXIT_FAILURE) from None
 
 
-ENVIRONMENT_HELP = "\n\n".join(
-    ["Environment variables:"] + [f"{name}: {text}" for name, text in env.DESCRIPTIONS.items()]
-)
-
 app = typer.Typer(
     cls=SectorGroup,
     name="sector",
     help="Sector: a terminal-first learning and coding assistant.",
-    epilog=ENVIRONMENT_HELP,
+    epilog="Settings and every environment variable Sector reads: sector config --help",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
@@ -77,19 +143,3 @@ def root(
     ] = False,
 ) -> None:
     """Sector: a terminal-first learning and coding assistant."""
-
-
-app.command("init")(project.init)
-app.command("run")(run.run)
-app.add_typer(run.runs_app, name="runs")
-app.add_typer(run.runner_app, name="runner")
-app.command("ask")(ask.ask)
-app.command("chat")(ask.chat)
-app.add_typer(ask.history_app, name="history")
-app.add_typer(ask.models_app, name="models")
-app.add_typer(project.app, name="project")
-app.add_typer(files.app, name="file")
-app.add_typer(config.app, name="config")
-app.command("doctor")(doctor.doctor)
-app.add_typer(plugins.app, name="plugins")
-app.add_typer(db.app, name="db")

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
 import sys
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -66,6 +62,9 @@ def _plan_json(plan: PromptPlan, model: str, backend: str) -> dict[str, Any]:
 
 
 async def _stream(answer: Answer, as_json: bool, live: bool) -> Stats | None:
+    import json
+    from dataclasses import asdict
+
     from sector_cli.assistant.service import Stats
     from sector_cli.plugins.backend import Done, Token, Usage
 
@@ -129,6 +128,8 @@ def _stats_line(stats: Stats) -> str:
 
 def answer_once(assistant: Assistant, answer: Answer, as_json: bool, verbose: bool) -> Stats | None:
     """Stream one answer to the terminal; Ctrl-C stops it and keeps what came."""
+    import asyncio
+
     live = not as_json and sys.stdout.isatty()
     try:
         stats = asyncio.run(_stream(answer, as_json, live))
@@ -221,6 +222,8 @@ def history_show(
     as_json: Json = False,
 ) -> None:
     """Every message of a conversation, with how each answer was produced."""
+    import json
+
     from sector_cli.services import open_services
 
     out = Output(as_json)
@@ -324,6 +327,7 @@ def chat(
     project: ProjectName = None,
 ) -> None:
     """An interactive conversation with the assistant (history, /model, /backend, /save)."""
+    import asyncio
     from pathlib import Path
 
     from sector_cli.errors import SectorError
@@ -384,5 +388,7 @@ def chat(
 
 
 def _enable_line_editing() -> None:
+    import contextlib
+
     with contextlib.suppress(ImportError):
         import readline  # noqa: F401  (importing it gives input() editing and history)

@@ -8,12 +8,14 @@ import typer
 
 from sector_cli.cli.options import Json
 from sector_cli.cli.output import Output
+from sector_cli.config import env
 
 if TYPE_CHECKING:
     from sector_cli.config.settings import Settings
 
 app = typer.Typer(
     help="Read and write settings (flags > SECTOR_* env > project file > user file > defaults).",
+    epilog=env.help_text(),
     no_args_is_help=True,
 )
 

@@ -7,7 +7,6 @@ imported only when something is drawn for a person, so `--json` and `--help` sta
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from contextvars import ContextVar
@@ -51,6 +50,8 @@ def console(stderr: bool = False) -> Console:
 
 def warn(message: str) -> None:
     """One line on stderr; in --json mode, a JSON object so that scripts can parse it."""
+    import json
+
     if json_mode.get():
         print(json.dumps({"warning": message}), file=sys.stderr)
     else:
@@ -65,6 +66,8 @@ class Output:
         json_mode.set(as_json)
 
     def json(self, value: Any) -> None:
+        import json
+
         sys.stdout.write(json.dumps(jsonable(value), ensure_ascii=False) + "\n")
 
     def table(

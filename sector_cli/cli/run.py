@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import contextlib
-import json
 import os
 import sys
-import threading
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -19,6 +13,8 @@ from sector_cli.cli.options import Json, ProjectName, Yes
 from sector_cli.cli.output import Output, jsonable
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
     from sector_cli.plugins.runner import RunEvent, RunFinished
     from sector_cli.runs.service import Execution
     from sector_cli.store.models import Run
@@ -58,6 +54,9 @@ def _live_stdin() -> AsyncIterator[bytes] | bytes:
 
 
 async def _read_fd(fd: int) -> AsyncIterator[bytes]:
+    import asyncio
+    import threading
+
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[bytes] = asyncio.Queue()
 
@@ -98,6 +97,8 @@ def verdict_line(run_id: int, runner: str, finished: RunFinished) -> str:
 
 def output_json(data: bytes, key: str = "data") -> dict[str, str]:
     """Program output for JSON: text, plus the exact bytes when they are not UTF-8."""
+    import base64
+
     text = data.decode("utf-8", errors="replace")
     exact = {} if text.encode() == data else {f"{key}_base64": base64.b64encode(data).decode()}
     return {key: text, **exact}
@@ -118,6 +119,8 @@ class _ReaderLeft(Exception):
 
 
 def _show(execution: Execution, event: RunEvent, as_json: bool) -> None:
+    import json
+
     from sector_cli.plugins.runner import Output as RunOutput
 
     if as_json:
@@ -134,6 +137,8 @@ def _show(execution: Execution, event: RunEvent, as_json: bool) -> None:
 
 async def _stream(execution: Execution, as_json: bool) -> RunFinished | None:
     """Show the events as they come; the run is stopped and recorded if the reader leaves."""
+    import contextlib
+
     from sector_cli.plugins.runner import RunFinished as Finished
 
     finished = None
@@ -157,6 +162,8 @@ def _finish(execution: Execution, finished: RunFinished | None, as_json: bool) -
 
 
 def _drive(execution: Execution, as_json: bool) -> None:
+    import asyncio
+
     try:
         finished = asyncio.run(_stream(execution, as_json))
     except KeyboardInterrupt:
@@ -328,6 +335,8 @@ def runs_log(
     run_id: Annotated[int, typer.Argument(help="Run number.")], as_json: Json = False
 ) -> None:
     """The recorded event stream of a run, with timestamps (NDJSON with --json)."""
+    import json
+
     from sector_cli.services import open_services
 
     out = Output(as_json)
@@ -371,6 +380,9 @@ def runs_replay(
     as_json: Json = False,
 ) -> None:
     """Run the same code with the same input and limits again; diff output and verdict."""
+    import asyncio
+    import json
+
     from sector_cli.services import open_services
 
     Output(as_json)

@@ -49,6 +49,12 @@ DESCRIPTIONS: dict[str, str] = {
 }
 
 
+def help_text() -> str:
+    """The environment variables, for `--help`."""
+    lines = [f"{name}: {text}" for name, text in DESCRIPTIONS.items()]
+    return "\n\n".join(["Environment variables:", *lines])
+
+
 def is_true(value: str | None) -> bool:
     """Read a boolean environment variable the way most tools do."""
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
