@@ -19,34 +19,29 @@ def _home() -> Path | None:
     return Path(value).expanduser().resolve() if value else None
 
 
-def config_dir() -> Path:
-    """Folder of the user's config file."""
+def _folder(kind: str) -> Path:
+    """`SECTOR_HOME/<kind>`, else the platform's user folder of that kind (platformdirs)."""
     home = _home()
     if home:
-        return home / "config"
+        return home / kind
     import platformdirs  # deferred: costs start-up time and only some commands need it
 
-    return Path(platformdirs.user_config_dir(APP_NAME))
+    return Path(getattr(platformdirs, f"user_{kind}_dir")(APP_NAME))
+
+
+def config_dir() -> Path:
+    """Folder of the user's config file."""
+    return _folder("config")
 
 
 def data_dir() -> Path:
     """Folder of the database, indexes and run artefacts."""
-    home = _home()
-    if home:
-        return home / "data"
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir(APP_NAME))
+    return _folder("data")
 
 
 def cache_dir() -> Path:
     """Folder of disposable caches."""
-    home = _home()
-    if home:
-        return home / "cache"
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir(APP_NAME))
+    return _folder("cache")
 
 
 def user_config_file() -> Path:
