@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from sector_cli.plugins.registry import Registry
     from sector_cli.runs.service import Runs
     from sector_cli.store.engine import Store
-    from sector_cli.store.models import Project
+    from sector_cli.store.models import Project, SourceFile
     from sector_cli.workspace.files import Files
     from sector_cli.workspace.projects import Projects
 
@@ -92,9 +92,12 @@ class Services:
 
         try:
             project = self.projects.current()
-            files = self.files(project).tracked()
         except NotFoundError:
-            project, files = None, []
+            project = None
+
+        def files() -> list[SourceFile]:  # read only when @project is used
+            return self.files(project).tracked() if project else []
+
         mentions = MentionRegistry()
         register_builtins(mentions, Path.cwd(), self.runs, project, files)
         return Assistant(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from sector_cli.assistant.mentions import MentionRegistry, Section
@@ -114,7 +115,7 @@ def register_builtins(
     base: Path,
     runs: Runs,
     project: Project | None,
-    files: list[SourceFile],
+    files: Callable[[], list[SourceFile]],
 ) -> None:
     registry.register("file", lambda arg, _: file_section(arg, base), "@file:PATH[:START-END]")
     registry.register("run", lambda arg, _: run_sections(arg, runs), "@run:ID")
@@ -124,6 +125,6 @@ def register_builtins(
             raise NotFoundError(
                 "@project: no project selected", "Run `sector init` in your project"
             )
-        return project_sections(project, files, question)
+        return project_sections(project, files(), question)
 
     registry.register("project", resolve_project, "@project")

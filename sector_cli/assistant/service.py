@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
 from functools import partial
 
+from sqlalchemy import func
 from sqlmodel import col, select
 
 from sector_cli.assistant.mentions import MentionRegistry
@@ -120,18 +121,17 @@ class Assistant:
         return found
 
     def conversations(self, limit: int = 50) -> list[tuple[Conversation, int]]:
+        """Conversations, most recent first, with how many messages each has."""
         with self.store.session() as session:
             query = select(Conversation).order_by(col(Conversation.updated_at).desc()).limit(limit)
             found = list(session.exec(query).all())
-            counts = {
-                c.id: len(
-                    session.exec(
-                        select(MessageRow.id).where(MessageRow.conversation_id == c.id)
-                    ).all()
-                )
-                for c in found
-            }
-        return [(c, counts[c.id]) for c in found]
+            counted = session.exec(
+                select(MessageRow.conversation_id, func.count())
+                .where(col(MessageRow.conversation_id).in_([c.id for c in found]))
+                .group_by(col(MessageRow.conversation_id))
+            ).all()
+        counts = dict(counted)
+        return [(c, counts.get(c.id or 0, 0)) for c in found]
 
     def messages(self, conversation_id: int) -> list[MessageRow]:
         self.conversation(conversation_id)
