@@ -553,3 +553,28 @@ def test_a_toolchain_missing_from_the_image(sector, workdir, docker_runner, monk
     monkeypatch.setenv("SECTOR_DOCKER_IMAGES", f"*={TEST_IMAGE}")
     result = sector("run", "-r", "docker", "-l", "rust", "-c", "fn main() {}")
     assert result.exit_code == 1 and "is not in the Docker image" in result.stderr
+
+
+def test_a_run_that_lost_its_sector_is_settled(database_url, workdir) -> None:
+    from datetime import timedelta
+
+    from sector_cli.plugins.runner import RunJob
+    from sector_cli.services import open_services
+    from sector_cli.store.models import Run
+    from sector_cli.timeutil import utcnow
+
+    runs = open_services().runs
+    job = RunJob("python", {"a.py": b""}, ["python3", "a.py"])
+    with runs.store.session() as session:
+        session.add(
+            Run(
+                source="a.py",
+                language="python",
+                runner="local",
+                job=job.to_json(),
+                created_at=utcnow() - timedelta(hours=1),
+            )
+        )
+        session.add(Run(source="b.py", language="python", runner="local", job=job.to_json()))
+    verdicts = {run.source: run.verdict for run in runs.history()}
+    assert verdicts == {"a.py": "internal-error", "b.py": None}

@@ -27,9 +27,10 @@ from sector_cli.plugins.runner import (
 from sector_cli.runs.prepare import RunRequest, image_for, prepare
 from sector_cli.store.engine import Store
 from sector_cli.store.models import Run, RunEventRow
-from sector_cli.timeutil import utcnow
+from sector_cli.timeutil import as_utc, utcnow
 
 MAX_INPUT_BYTES = 16 * 1024 * 1024  # what a run is fed and what is recorded of it
+LOST_AFTER_S = 60  # past its limits by this much, a run without a verdict has lost its Sector
 
 
 @dataclass
@@ -259,9 +260,22 @@ class Runs:
             raise NotFoundError(f"no run #{run_id}", "Run `sector runs ls` to see the runs")
         return run
 
+    def _settle_lost_runs(self) -> None:
+        """Runs without a verdict long past their limits lost their Sector (it was killed):
+        record that, so they do not stay "running" for ever."""
+        now = utcnow()
+        with self.store.session() as session:
+            for run in session.exec(select(Run).where(col(Run.verdict).is_(None))):
+                job = RunJob.from_json(run.job)
+                budget = job.limits.wall_seconds + job.compile_limits.wall_seconds + LOST_AFTER_S
+                if (now - as_utc(run.created_at)).total_seconds() > budget:
+                    run.verdict = Verdict.INTERNAL_ERROR.value
+                    run.finished_at = now
+
     def history(
         self, project_id: int | None = None, verdict: str | None = None, limit: int = 50
     ) -> list[Run]:
+        self._settle_lost_runs()
         known = [v.value for v in Verdict] + ["running"]  # running: no verdict yet
         if verdict and verdict not in known:
             raise UsageError(f"unknown verdict {verdict!r}", f"Use one of: {', '.join(known)}")
