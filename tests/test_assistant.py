@@ -304,3 +304,82 @@ def test_chat_in_a_terminal(workdir, sector_home, bundled_model) -> None:
     assert os.waitstatus_to_exitcode(status) == 0
     saved = (workdir / "talk.md").read_text()
     assert saved.startswith("# Name one sorting algorithm.") and "## Sector (local," in saved
+
+
+# Found by review -------------------------------------------------------------------------
+
+
+def test_the_plan_leaves_room_for_the_chat_template(
+    sector, workdir, bundled_model, monkeypatch
+) -> None:
+    monkeypatch.setenv("SECTOR_LOCAL_CONTEXT", "300")
+    (workdir / "big.py").write_text("".join(f"v{n} = {n}\n" for n in range(500)))
+    result = sector("ask", "@file:big.py explain", "--max-tokens", "16", "--temperature", "0")
+    assert result.exit_code == 0, result.output
+    assert "note: File big.py" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--max-tokens", "0"], ["assistant.max_tokens"]),
+        (["--max-tokens", "-50"], ["assistant.max_tokens"]),
+        (["--temperature", "9"], ["assistant.temperature"]),
+        (["--max-tokens", "32768"], ["leaves no room", "--max-tokens"]),
+        (["-m", "not-this-model"], ["serves SmolLM2"]),
+    ],
+)
+def test_bad_options(sector, workdir, bundled_model, args, words) -> None:
+    result = sector("ask", "hi", *args)
+    assert result.exit_code in {1, 2}, result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+    for word in words:
+        assert word in result.stderr
+
+
+def test_a_file_that_is_not_a_model(sector, workdir, monkeypatch) -> None:
+    (workdir / "junk.gguf").write_bytes(os.urandom(4096))
+    monkeypatch.setenv("SECTOR_LOCAL_MODEL", str(workdir / "junk.gguf"))
+    result = sector("ask", "hi")
+    assert result.exit_code == 1 and "cannot load the model junk.gguf" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_odd_questions_and_empty_files(sector, workdir, bundled_model) -> None:
+    (workdir / "empty.py").write_text("")
+    plan = json.loads(sector("ask", "what is in @file:empty.py", "--dry-run", "--json").stdout)
+    assert plan["sections"][0]["text"].endswith("(empty file)\n")
+    odd = os.fsdecode(b"caf\xe9 \xff?")
+    assert sector("ask", odd, "--dry-run").exit_code == 0
+
+
+def test_history_sent_back_keeps_roles_alternating(
+    sector, workdir, bundled_model, monkeypatch
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    sector("ask", "first question", *DETERMINISTIC)
+    sector("ask", "this one fails", "-b", "openai", "-m", "x", "--continue")
+    plan = json.loads(sector("ask", "third", "--continue", "--dry-run", "--json").stdout)
+    assert [m["role"] for m in plan["messages"]] == ["system", "user", "assistant", "user"]
+
+
+def test_json_reports_errors_as_events(sector, workdir, monkeypatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    result = sector("ask", "hi", "-b", "openai", "-m", "x", "--json")
+    assert result.exit_code == 1
+    kinds = [e["event"] for e in events(result.stdout)]
+    assert kinds == ["error", "done"]
+    assert events(result.stdout)[1]["finish_reason"] == "interrupted"
+
+
+def test_a_reader_that_leaves_stops_the_answer_quietly(workdir, sector_home, bundled_model) -> None:
+    proc = subprocess.Popen(
+        [SECTOR, "ask", "Count to one hundred.", "--max-tokens", "400"],
+        cwd=workdir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.read(5)
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode in {0, 141} and b"error" not in err

@@ -32,6 +32,8 @@ def file_section(argument: str | None, base: Path) -> list[Section]:
         raise UsageError(
             f"@file: cannot read {match['path']} ({exc})", "Mention a text file"
         ) from None
+    if not lines:
+        return [Section(f"File {match['path']}", "(empty file)", match["path"], priority=10)]
     start = int(match["start"] or 1)
     end = int(match["end"] or (start if match["start"] else len(lines)))
     if start < 1 or end < start or start > max(len(lines), 1):
@@ -86,28 +88,26 @@ def project_sections(project: Project, files: list[SourceFile], question: str) -
             tree or "(no tracked files)",
             f"project {project.name}",
             priority=15,
-            divisible=False,
         )
     ]
     words = {w.lower() for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]{2,}", question)}
-    for rank, row in enumerate(
-        sorted(files, key=lambda f: -_relevance(root / f.path, f.path, words))
-    ):
+    texts = {}
+    for row in files:  # each file read once
         try:
-            text = (root / row.path).read_text(encoding="utf-8")
+            texts[row.path] = (root / row.path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
-        sections.append(Section(f"File {row.path}", text, row.path, priority=40 + rank))
+    ranked = sorted(texts, key=lambda path: -_relevance(path, texts[path], words))
+    for rank, path in enumerate(ranked):
+        sections.append(Section(f"File {path}", texts[path], path, priority=40 + rank))
     return sections
 
 
-def _relevance(path: Path, name: str, words: set[str]) -> int:
-    score = sum(3 for word in words if word in name.lower())
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace").lower()
-    except OSError:
-        return score
-    return score + sum(1 for word in words if word in text)
+def _relevance(name: str, text: str, words: set[str]) -> int:
+    lowered = text.lower()
+    return sum(3 for word in words if word in name.lower()) + sum(
+        1 for word in words if word in lowered
+    )
 
 
 def register_builtins(

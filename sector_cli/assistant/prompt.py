@@ -16,6 +16,11 @@ SYSTEM_PROMPT = (
     "help. Use the context below when it is relevant, and say so when it is not enough."
 )
 TRUNCATION_NOTE = "[... cut to fit the model's context: {shown} of {total} lines shown ...]"
+CONTEXT_HEADER = "\n\n# Context\n"
+# What a chat template adds around each message (role markers, separators): counted apart
+# from the text, so that the plan never promises room the model does not have.
+TEMPLATE_TOKENS_PER_MESSAGE = 8
+MAX_CHARS_PER_TOKEN = 12  # no tokenizer packs more: bounds the text worth measuring
 
 
 @dataclass(frozen=True)
@@ -53,11 +58,17 @@ def _fit(section: Section, room: int, count: Callable[[str], int]) -> str | None
     """The longest head of a divisible section that fits `room` tokens, marked as cut."""
     if not section.divisible or room <= 0:
         return None
-    lines = section.text.splitlines()
-    low, high, best = 1, len(lines) - 1, None
+    lines, chars = [], 0
+    for line in section.text.splitlines():  # measure only what could possibly fit
+        chars += len(line) + 1
+        if chars > room * MAX_CHARS_PER_TOKEN:
+            break
+        lines.append(line)
+    total = len(section.text.splitlines())
+    low, high, best = 1, min(len(lines), total - 1), None
     while low <= high:  # binary search on the number of lines kept
         middle = (low + high) // 2
-        note = TRUNCATION_NOTE.format(shown=middle, total=len(lines))
+        note = TRUNCATION_NOTE.format(shown=middle, total=total)
         candidate = "\n".join([*lines[:middle], note])
         if count(_block(section, candidate)) <= room:
             best, low = candidate, middle + 1
@@ -79,8 +90,15 @@ def assemble(
     count: Callable[[str], int],
 ) -> PromptPlan:
     """Fit system prompt, question, context sections (by priority) and recent history."""
-    system_tokens, question_tokens = count(SYSTEM_PROMPT), count(question)
+    system_tokens = count(SYSTEM_PROMPT + CONTEXT_HEADER) + 2 * TEMPLATE_TOKENS_PER_MESSAGE
+    question_tokens = count(question)
     budget = window - reserve
+    if budget <= system_tokens:
+        raise UsageError(
+            f"an answer of up to {reserve} tokens leaves no room for the question in the "
+            f"model's {window}-token window",
+            "Lower --max-tokens (or assistant.max_tokens)",
+        )
     if system_tokens + question_tokens > budget:
         raise UsageError(
             f"the question takes {question_tokens} tokens; the model reads {window} in all, "
@@ -112,7 +130,7 @@ def assemble(
     kept: list[Message] = []
     history_tokens = 0
     for message in reversed(history):  # the most recent exchanges matter most
-        tokens = count(message.content)
+        tokens = count(message.content) + TEMPLATE_TOKENS_PER_MESSAGE
         if tokens > room:
             break
         kept.insert(0, message)
@@ -120,7 +138,7 @@ def assemble(
         history_tokens += tokens
     ordered = [planned[i] for i in range(len(sections))]
     context = "".join(p.text for p in ordered if p.status != "dropped")
-    system = SYSTEM_PROMPT + (f"\n\n# Context\n{context}" if context else "")
+    system = SYSTEM_PROMPT + (f"{CONTEXT_HEADER}{context}" if context else "")
     plan = PromptPlan(
         messages=[Message("system", system), *kept, Message("user", question)],
         sections=ordered,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import asdict, dataclass
 from functools import partial
 
@@ -13,8 +14,9 @@ from sqlmodel import col, select
 
 from sector_cli.assistant.mentions import MentionRegistry
 from sector_cli.assistant.prompt import PromptPlan, assemble
+from sector_cli.config.keys import KEYS
 from sector_cli.config.settings import Settings
-from sector_cli.errors import NotFoundError, SectorError
+from sector_cli.errors import NotFoundError
 from sector_cli.plugins.backend import (
     Backend,
     Done,
@@ -57,7 +59,7 @@ class Answer:
     backend: str
     model: str
     plan: PromptPlan
-    events: AsyncIterator[AnswerEvent]
+    events: AsyncGenerator[AnswerEvent, None]
 
 
 class Assistant:
@@ -89,15 +91,15 @@ class Assistant:
         max_tokens: int | None = None,
         seed: int | None = None,
     ) -> GenerateOptions:
-        default_temperature = self.settings.get("assistant.temperature")
-        default_max = self.settings.get("assistant.max_tokens")
-        assert isinstance(default_temperature, float | int) and isinstance(default_max, int)
-        return GenerateOptions(
-            model=model,
-            temperature=default_temperature if temperature is None else temperature,
-            max_tokens=max_tokens or default_max,
-            seed=seed,
-        )
+        """Options from flags (checked like the settings they override), else settings."""
+        chosen_temperature = self.settings.get("assistant.temperature")
+        chosen_max = self.settings.get("assistant.max_tokens")
+        if temperature is not None:
+            chosen_temperature = KEYS["assistant.temperature"].convert(temperature, "--temperature")
+        if max_tokens is not None:
+            chosen_max = KEYS["assistant.max_tokens"].convert(max_tokens, "--max-tokens")
+        assert isinstance(chosen_temperature, float | int) and isinstance(chosen_max, int)
+        return GenerateOptions(model, float(chosen_temperature), chosen_max, seed)
 
     # conversations
 
@@ -161,13 +163,20 @@ class Assistant:
         return "\n".join(parts)
 
     def _history(self, conversation: Conversation | None) -> list[Message]:
+        """Earlier exchanges: a question with the answer it got (a cut-off answer is marked);
+        a question left without an answer is left out, so roles keep alternating."""
         if conversation is None or conversation.id is None:
             return []
-        return [
-            Message("user" if row.role == "user" else "assistant", row.content)
-            for row in self.messages(conversation.id)
-            if row.role in {"user", "assistant"} and row.content
-        ]
+        history: list[Message] = []
+        question: str | None = None
+        for row in self.messages(conversation.id):
+            if row.role == "user":
+                question = row.content
+            elif row.role == "assistant" and question is not None and row.content:
+                note = "" if row.status == "complete" else " [this answer was cut off]"
+                history += [Message("user", question), Message("assistant", row.content + note)]
+                question = None
+        return history
 
     # asking
 
@@ -180,7 +189,7 @@ class Assistant:
     ) -> tuple[str, PromptPlan]:
         """The model, and exactly what would be sent (what `--dry-run` shows)."""
         model = options.model or backend.default_model()
-        clean, sections = self.mentions.resolve(question)
+        clean, sections = self.mentions.resolve(printable(question))
         plan = assemble(
             clean,
             sections,
@@ -198,6 +207,7 @@ class Assistant:
         options: GenerateOptions,
         conversation: Conversation | None = None,
     ) -> Answer:
+        question = printable(question)
         model, plan = self.plan(question, backend, options, conversation)
         with self.store.session() as session:
             if conversation is None:
@@ -233,7 +243,7 @@ class Assistant:
         model: str,
         plan: PromptPlan,
         options: GenerateOptions,
-    ) -> AsyncIterator[AnswerEvent]:
+    ) -> AsyncGenerator[AnswerEvent, None]:
         started = time.perf_counter()
         first: float | None = None
         parts: list[str] = []
@@ -249,9 +259,10 @@ class Assistant:
                 elif isinstance(event, Done):
                     status = "complete"
                 yield event
-            stats = _stats(backend.name, model, started, first, len(parts), usage)
-            yield stats
-        except SectorError:
+            yield _stats(backend.name, model, started, first, len(parts), usage)
+        except (KeyboardInterrupt, GeneratorExit, asyncio.CancelledError):
+            raise  # interrupted: the status says so
+        except BaseException:
             status = "error"
             raise
         finally:
@@ -268,6 +279,11 @@ class Assistant:
             conversation = session.get(Conversation, conversation_id)
             if conversation is not None:
                 conversation.updated_at = utcnow()
+
+
+def printable(text: str) -> str:
+    """Text that can be stored and tokenized: bytes that were not UTF-8 become U+FFFD."""
+    return text.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
 
 
 def _stats(

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sector_cli.cli.options import Json, ProjectName, Yes
-from sector_cli.cli.output import Output, console, jsonable
+from sector_cli.cli.options import Json, ProjectName
+from sector_cli.cli.output import Output, console, jsonable, warn
 
 if TYPE_CHECKING:
     from sector_cli.assistant.prompt import PromptPlan
@@ -18,6 +18,7 @@ history_app = typer.Typer(help="Past conversations with the assistant.", no_args
 models_app = typer.Typer(help="Models the backends offer.", no_args_is_help=True)
 
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports it
 BackendOpt = Annotated[
     str | None,
     typer.Option("--backend", "-b", help="local, ollama or openai (default: assistant.backend)."),
@@ -61,60 +62,85 @@ def _plan_json(plan: PromptPlan, model: str, backend: str) -> dict[str, Any]:
     }
 
 
-async def _stream(answer: Answer, as_json: bool, live: bool) -> Stats | None:
+def _emit(payload: dict[str, Any]) -> None:
     import json
+
+    sys.stdout.write(json.dumps(payload) + "\n")
+    sys.stdout.flush()
+
+
+async def _stream(answer: Answer, as_json: bool, live: bool) -> Stats | None:
+    """Show an answer as it comes: NDJSON events, live Markdown, or plain text."""
+    import contextlib
     from dataclasses import asdict
 
     from sector_cli.assistant.service import Stats
+    from sector_cli.errors import SectorError
     from sector_cli.plugins.backend import Done, Token, Usage
 
-    text, stats = "", None
+    names = {Token: "token", Usage: "usage", Done: "done", Stats: "stats"}
+    ids = {"conversation": answer.conversation_id, "message": answer.message_id}
+    text, stats, finished = "", None, False
     renderer = _LiveMarkdown() if live else None
     try:
-        async for event in answer.events:
-            if as_json:
-                name = {Token: "token", Usage: "usage", Done: "done", Stats: "stats"}[type(event)]
-                payload: dict[str, Any] = {"event": name, **asdict(event)}
-                if name == "done":
-                    payload |= {
-                        "conversation": answer.conversation_id,
-                        "message": answer.message_id,
-                    }
-                sys.stdout.write(json.dumps(payload) + "\n")
-                sys.stdout.flush()
-            elif isinstance(event, Token):
-                text += event.text
-                if renderer:
-                    renderer.update(text)
-                else:
-                    sys.stdout.write(event.text)
-                    sys.stdout.flush()
-            if isinstance(event, Stats):
-                stats = event
+        async with contextlib.aclosing(answer.events) as events:
+            async for event in events:
+                if as_json:
+                    extra = ids if isinstance(event, Done) else {}
+                    _emit({"event": names[type(event)], **asdict(event), **extra})
+                elif isinstance(event, Token):
+                    text += event.text
+                    if renderer:
+                        renderer.update(text)
+                    else:
+                        sys.stdout.write(event.text)
+                        sys.stdout.flush()
+                finished = finished or isinstance(event, Done)
+                if isinstance(event, Stats):
+                    stats = event
+    except SectorError as error:
+        if as_json:
+            _emit({"event": "error", "message": error.message, "hint": error.hint, **ids})
+        raise
+    except BrokenPipeError:
+        raise _ReaderLeft from None
     finally:
         if renderer:
-            renderer.stop()
+            renderer.stop(text)
         elif not as_json and text and not text.endswith("\n"):
-            sys.stdout.write("\n")
+            with contextlib.suppress(BrokenPipeError):
+                sys.stdout.write("\n")
+        if as_json and not finished:  # stopped: the stream still says how it ended
+            with contextlib.suppress(BrokenPipeError):
+                _emit({"event": "done", "finish_reason": "interrupted", **ids})
     return stats
 
 
+class _ReaderLeft(Exception):
+    """stdout was closed by its reader (`sector ask ... | head`)."""
+
+
 class _LiveMarkdown:
-    """Markdown drawn as it streams; auto-refresh keeps the cost per token low."""
+    """Markdown drawn as it streams, kept within the screen (a taller answer would be drawn
+    again and again), then printed whole once it is complete."""
 
     def __init__(self) -> None:
         from rich.live import Live
         from rich.markdown import Markdown
 
         self._markdown = Markdown
-        self.live = Live(console=console(), refresh_per_second=12, vertical_overflow="visible")
+        self.live = Live(
+            console=console(), refresh_per_second=12, transient=True, vertical_overflow="crop"
+        )
         self.live.start()
 
     def update(self, text: str) -> None:
         self.live.update(self._markdown(text))
 
-    def stop(self) -> None:
+    def stop(self, text: str) -> None:
         self.live.stop()
+        if text:
+            console().print(self._markdown(text))
 
 
 def _stats_line(stats: Stats) -> str:
@@ -127,10 +153,13 @@ def _stats_line(stats: Stats) -> str:
 
 
 def answer_once(assistant: Assistant, answer: Answer, as_json: bool, verbose: bool) -> Stats | None:
-    """Stream one answer to the terminal; Ctrl-C stops it and keeps what came."""
+    """Stream one answer; Ctrl-C (or SIGTERM) stops it and keeps what came."""
     import asyncio
+    import os
+    import signal
 
     live = not as_json and sys.stdout.isatty()
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop like Ctrl-C, and save
     try:
         stats = asyncio.run(_stream(answer, as_json, live))
     except KeyboardInterrupt:
@@ -138,6 +167,9 @@ def answer_once(assistant: Assistant, answer: Answer, as_json: bool, verbose: bo
             f"\ninterrupted: the partial answer is kept in conversation #{answer.conversation_id}\n"
         )
         raise typer.Exit(EXIT_INTERRUPTED) from None
+    except _ReaderLeft:  # `sector ask ... | head`: the reader left, stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(EXIT_BROKEN_PIPE) from None
     if verbose and stats and not as_json:
         sys.stderr.write(_stats_line(stats) + "\n")
     return stats
@@ -193,7 +225,7 @@ def ask(
         return
     answer = assistant.ask(question, engine, options, thread)
     for note in answer.plan.notes:
-        sys.stderr.write(f"note: {note}\n")
+        warn(note, label="note")
     answer_once(assistant, answer, as_json, verbose)
 
 
@@ -254,14 +286,15 @@ def history_show(
 @history_app.command("rm")
 def history_rm(
     conversation_ids: Annotated[list[int], typer.Argument(help="Conversation numbers.")],
-    yes: Yes = False,
     as_json: Json = False,
 ) -> None:
-    """Delete conversations and their messages."""
+    """Delete conversations and their messages (all named ones exist, or none is deleted)."""
     from sector_cli.services import open_services
 
     out = Output(as_json)
     assistant = open_services().assistant
+    for cid in conversation_ids:
+        assistant.conversation(cid)  # every id is checked before anything is deleted
     removed = [assistant.remove(cid).id for cid in conversation_ids]
     out.done(f"Removed conversation(s) {', '.join(map(str, removed))}", {"removed": removed})
 
@@ -358,8 +391,9 @@ def chat(
                     return
                 if command == "help":
                     sys.stderr.write(CHAT_HELP + "\n")
-                elif command == "model" and argument:
-                    chosen_model = argument
+                elif command == "model":
+                    chosen_model = argument or chosen_model
+                    sys.stderr.write(f"model: {chosen_model or engine.default_model()}\n")
                 elif command == "backend" and argument:
                     engine, chosen_model = assistant.backend(argument), None
                 elif command == "clear":
@@ -385,6 +419,8 @@ def chat(
                 sys.stderr.write(_stats_line(stats) + "\n")
         except SectorError as error:  # say it and stay in the chat
             sys.stderr.write(f"error: {error.one_line()}\n")
+        except OSError as error:  # /save to a folder, a full disk: the chat goes on
+            sys.stderr.write(f"error: {error}\n")
 
 
 def _enable_line_editing() -> None:

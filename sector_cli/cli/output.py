@@ -48,14 +48,16 @@ def console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=not stderr)
 
 
-def warn(message: str) -> None:
+def warn(message: str, label: str = "warning") -> None:
     """One line on stderr; in --json mode, a JSON object so that scripts can parse it."""
     import json
 
+    from rich.markup import escape
+
     if json_mode.get():
-        print(json.dumps({"warning": message}), file=sys.stderr)
+        print(json.dumps({label: message}), file=sys.stderr)
     else:
-        console(stderr=True).print(f"[yellow]warning:[/] {message}", markup=True)
+        console(stderr=True).print(f"[yellow]{label}:[/] {escape(message)}", markup=True)
 
 
 class Output:

@@ -262,6 +262,15 @@ KEYS: dict[str, Key] = {
             example="1024",
         ),
         Key(
+            "assistant.context",
+            "Context window of remote models (ollama, openai), in tokens: prompts are planned "
+            "to fit it, and Ollama is asked to use it.",
+            env.SECTOR_CONTEXT,
+            _parse_number(256, 2_000_000, integer=True),
+            default=4096,
+            example="32768",
+        ),
+        Key(
             "local.model_path",
             "GGUF model file for the local backend (default: the bundled SmolLM2-135M).",
             env.SECTOR_LOCAL_MODEL,

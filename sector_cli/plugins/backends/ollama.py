@@ -30,11 +30,17 @@ class OllamaBackend(Backend):
     def __init__(self) -> None:
         self.host = "http://127.0.0.1:11434"
         self.model: str | None = None
+        self.context = 4096
 
     def configure(self, settings: Settings) -> None:
         self.host = str(settings.get("ollama.host"))
         model = settings.get("assistant.model")
         self.model = str(model) if model else None
+        context = settings.get("assistant.context")
+        self.context = int(context) if isinstance(context, int) else self.context
+
+    def context_window(self, model: str) -> int:
+        return self.context
 
     def _unreachable(self) -> PluginError:
         return PluginError(
@@ -81,6 +87,7 @@ class OllamaBackend(Backend):
         settings: dict[str, Any] = {
             "temperature": options.temperature,
             "num_predict": options.max_tokens,
+            "num_ctx": self.context,  # the window Sector planned the prompt for
         }
         if options.seed is not None:
             settings["seed"] = options.seed

@@ -50,6 +50,7 @@ class OpenAIBackend(Backend):
         self.api_key: str | None = None
         self.model: str | None = None
         self.timeout = 60.0
+        self.context = 4096
 
     def configure(self, settings: Settings) -> None:
         self.base_url = str(settings.get("openai.base_url"))
@@ -57,6 +58,8 @@ class OpenAIBackend(Backend):
         self.api_key = str(key) if key else _key_from_keyring()
         model = settings.get("assistant.model")
         self.model = str(model) if model else None
+        context = settings.get("assistant.context")
+        self.context = int(context) if isinstance(context, int) else self.context
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
@@ -112,7 +115,7 @@ class OpenAIBackend(Backend):
                 f"{self.base_url} refused the API key (HTTP {status})",
                 "Set OPENAI_API_KEY, or `sector config set openai.api_key KEY --user`",
             )
-        detail = _error_message(body) or body.strip()[:200]
+        detail = _error_message(body) or " ".join(body.split())[:200]
         if status == 404:
             raise PluginError(
                 f"{self.base_url} says not found (HTTP 404): {detail}",
@@ -137,6 +140,13 @@ class OpenAIBackend(Backend):
                         if response.status_code >= 400:
                             body = (await response.aread()).decode(errors="replace")
                             self._raise_for_status(response.status_code, body)
+                        kind = response.headers.get("content-type", "")
+                        if "text/event-stream" not in kind:
+                            raise PluginError(
+                                f"{self.base_url} answered with {kind or 'no content type'}, "
+                                "not a stream of server-sent events",
+                                "Check that openai.base_url is an OpenAI-compatible API (…/v1)",
+                            )
                         async for event in _events(response):
                             streamed = True
                             yield event
@@ -152,6 +162,9 @@ class OpenAIBackend(Backend):
                             f"the connection to {self.base_url} broke mid-answer", "Ask again"
                         ) from None
                     raise self._unreachable(exc) from None
+
+    def context_window(self, model: str) -> int:
+        return self.context
 
     def _payload(self, messages: list[Message], options: GenerateOptions) -> dict[str, Any]:
         payload: dict[str, Any] = {
@@ -197,13 +210,17 @@ async def _events(response: httpx.Response) -> AsyncIterator[BackendEvent]:
         if "error" in chunk:
             raise PluginError(f"the server failed mid-answer: {_error_message(data) or data[:200]}")
         for choice in chunk.get("choices") or []:
+            if not isinstance(choice, dict):
+                continue
             text = (choice.get("delta") or {}).get("content")
             if text:
                 yield Token(text)
             finish = choice.get("finish_reason") or finish
         usage = chunk.get("usage")
-        if usage:
-            yield Usage(int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0)))
+        if isinstance(usage, dict):
+            yield Usage(
+                int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+            )
     if not ended and finish is None:  # the connection closed before the answer said it was done
         raise PluginError(f"the connection to {response.url.host} broke mid-answer", "Ask again")
     yield Done(finish or "stop")
