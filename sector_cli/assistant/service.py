@@ -112,6 +112,12 @@ class Assistant:
             )
         return found
 
+    def thread(self, conversation_id: int | None, continue_latest: bool) -> Conversation | None:
+        """The conversation a question continues: the one named, the latest, or none (new)."""
+        if conversation_id is not None:
+            return self.conversation(conversation_id)
+        return self.latest() if continue_latest else None
+
     def latest(self) -> Conversation:
         with self.store.session() as session:
             query = select(Conversation).order_by(col(Conversation.updated_at).desc())

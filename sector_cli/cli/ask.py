@@ -209,13 +209,7 @@ def ask(
     assistant = open_services({"project.default": project}).assistant
     engine = assistant.backend(backend)
     options = assistant.options(model, temperature, max_tokens, seed)
-    thread = (
-        assistant.conversation(conversation)
-        if conversation is not None
-        else assistant.latest()
-        if continue_
-        else None
-    )
+    thread = assistant.thread(conversation, continue_)
     if dry_run:
         chosen, plan = assistant.plan(question, engine, options, thread)
         if as_json:
@@ -370,7 +364,7 @@ def chat(
     assistant = open_services({"project.default": project}).assistant
     engine = assistant.backend(backend)
     chosen_model = model
-    thread = assistant.conversation(conversation) if conversation is not None else None
+    thread = assistant.thread(conversation, continue_latest=False)
     _enable_line_editing()
     sys.stderr.write(
         f"Sector chat · {engine.name} · {chosen_model or engine.default_model()}\n{CHAT_HELP}\n"
