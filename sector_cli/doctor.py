@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from importlib.util import find_spec
-from pathlib import Path
 
 from sector_cli.config import paths
 from sector_cli.errors import SectorError
+from sector_cli.packages import package_folder
 from sector_cli.plugins.backend import Backend
 from sector_cli.services import Services
 
@@ -56,14 +55,6 @@ def check_docker(services: Services) -> Check:
 
 def check_sandbox(services: Services) -> Check:
     return _runner_check(services, "local", "local sandbox")
-
-
-def package_folder(module: str) -> Path | None:
-    """Where an installed package lives, found without importing it."""
-    spec = find_spec(module)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def check_embedding_model(_: Services) -> Check:

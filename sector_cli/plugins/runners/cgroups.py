@@ -64,6 +64,12 @@ class Cgroup:
         return cls(folders)
 
     @classmethod
+    def at_root(cls, name: str) -> Cgroup:
+        """The group `name` at the top of every mounted controller (where Docker creates a
+        container's cgroup parent)."""
+        return cls({c.name: c / name for c in ROOT.iterdir() if (c / "cgroup.procs").exists()})
+
+    @classmethod
     def probe(cls) -> bool:
         """Whether runs here get cgroups (creates and removes an empty one)."""
         group = cls.create(1, 1024 * 1024)
@@ -71,6 +77,10 @@ class Cgroup:
             return False
         group.remove()
         return True
+
+    @property
+    def name(self) -> str:
+        return next(iter(self.folders.values())).name
 
     def join_files(self) -> list[str]:
         """`cgroup.procs` files a child writes its pid to before it execs."""

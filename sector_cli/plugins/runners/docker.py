@@ -26,6 +26,7 @@ from sector_cli.plugins.runner import (
     RunJob,
     Runner,
 )
+from sector_cli.plugins.runners.cgroups import Cgroup
 from sector_cli.plugins.runners.common import (
     SANDBOX_UID,
     Exit,
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
     from docker import DockerClient
 
 ENGINE_HINT = "Start the Docker engine (dockerd) or set DOCKER_HOST; `sector doctor` checks it"
-CGROUP_ROOT = Path("/sys/fs/cgroup")
 DEADLINE_LABEL = "sector.deadline"  # when a container must be gone, even if Sector was killed
 FRAME_HEADER = struct.Struct(">BxxxL")  # docker's multiplexed stream: type, size
 STREAMS = {1: "stdout", 2: "stderr"}
@@ -64,40 +64,11 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
 
 
-class _Accounting:
-    """A cgroup parent of the container's own, whose totals outlive the container.
-
-    Docker removes a container's cgroup when it stops; its parent keeps the hierarchical
-    peak memory and CPU time. Only where the engine shares this host's cgroup v1 tree.
-    """
-
-    def __init__(self) -> None:
-        self.name = f"sector-run-{uuid.uuid4().hex[:12]}"
-
-    def _read(self, controller: str, name: str) -> int | None:
-        try:
-            return int((CGROUP_ROOT / controller / self.name / name).read_text().strip())
-        except (OSError, ValueError):
-            return None
-
-    def peak_memory(self) -> int | None:
-        return self._read("memory", "memory.max_usage_in_bytes")
-
-    def cpu_seconds(self) -> float | None:
-        usage = self._read("cpuacct", "cpuacct.usage")
-        return usage / 1e9 if usage is not None else None
-
-    def remove(self) -> None:
-        """Remove the parent once the engine has removed the container's group inside it."""
-        folders = [c / self.name for c in CGROUP_ROOT.glob("*") if (c / self.name).is_dir()]
-        deadline = time.monotonic() + 2.0
-        while folders and time.monotonic() < deadline:
-            for folder in list(folders):
-                with contextlib.suppress(OSError):
-                    folder.rmdir()
-                    folders.remove(folder)
-            if folders:
-                time.sleep(0.02)
+def _accounting() -> Cgroup:
+    """A cgroup parent for the container's own, whose totals outlive the container: Docker
+    removes a container's cgroup when it stops, and its parent keeps the hierarchical peak
+    memory and CPU time. Only where the engine shares this host's cgroup v1 tree."""
+    return Cgroup.at_root(f"sector-run-{uuid.uuid4().hex[:12]}")
 
 
 def create_container(
@@ -229,7 +200,7 @@ async def _step(
     from docker.errors import DockerException
 
     api = client.api
-    accounting = _Accounting()
+    accounting = _accounting()
     container: str | None = None
     raw: Any = None
     try:
