@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
+TORCH_VERSION ?= 2.13.0
 
 .PHONY: setup demo test lint typecheck pytest bench docs clean
 
@@ -12,6 +13,8 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch first, pinned: this version resolves to the CPU wheel here, a bare one pulls CUDA.
+	$(BIN)/python -m pip install --quiet "torch==$(TORCH_VERSION)"
 	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 

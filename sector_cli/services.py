@@ -12,6 +12,8 @@ from sector_cli.config.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from sector_cli.assistant.service import Assistant
+    from sector_cli.context.service import Context
+    from sector_cli.plugins.base import Plugin
     from sector_cli.plugins.detect import LanguageIndex
     from sector_cli.plugins.registry import Registry
     from sector_cli.runs.service import Runs
@@ -84,10 +86,11 @@ class Services:
 
     @cached_property
     def assistant(self) -> Assistant:
-        """The assistant, with the built-in mentions (@file, @run, @project)."""
+        """The assistant, with the built-in mentions (@file, @run, @project, @context)."""
         from sector_cli.assistant.builtin_mentions import register_builtins
         from sector_cli.assistant.mentions import MentionRegistry
         from sector_cli.assistant.service import Assistant
+        from sector_cli.context.mention import register_context
         from sector_cli.errors import NotFoundError
 
         try:
@@ -98,10 +101,46 @@ class Services:
         def files() -> list[SourceFile]:  # read only when @project is used
             return self.files(project).tracked() if project else []
 
+        def k() -> int:
+            value = self.settings.get("context.k")
+            assert isinstance(value, int)
+            return value
+
         mentions = MentionRegistry()
         register_builtins(mentions, Path.cwd(), self.runs, project, files)
+        register_context(mentions, lambda: self.context, k)
         return Assistant(
             self.store, self.settings, self.registry, mentions, project.id if project else None
+        )
+
+    def plugin(self, kind: str, name: str) -> Plugin:
+        """An instance of the plugin `name` of `kind` (a NotFoundError suggests others)."""
+        return self.registry.get(kind, name).plugin_class()
+
+    @cached_property
+    def context(self) -> Context:
+        """The local context index, with the configured embedder, reranker and loaders."""
+        from sector_cli.config.paths import data_dir
+        from sector_cli.context.service import Context
+        from sector_cli.plugins.embedder import Embedder
+        from sector_cli.plugins.loader import Loader
+        from sector_cli.plugins.reranker import Reranker
+
+        embedder = self.plugin("embedders", str(self.settings.get("context.embedder")))
+        reranker = self.plugin("rerankers", str(self.settings.get("context.reranker")))
+        infos = sorted(self.registry.of_kind("loaders"), key=lambda info: not info.builtin)
+        loaders = [info.plugin_class() for info in infos]
+        assert isinstance(embedder, Embedder) and isinstance(reranker, Reranker)
+        assert all(isinstance(loader, Loader) for loader in loaders)
+        max_size = self.settings.get("context.max_size")
+        assert isinstance(max_size, int)
+        return Context(
+            self.store,
+            data_dir() / "context",
+            embedder,
+            reranker,
+            [loader for loader in loaders if isinstance(loader, Loader)],
+            max_size,
         )
 
     def close(self) -> None:

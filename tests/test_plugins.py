@@ -148,4 +148,12 @@ def test_contract_problems_are_specific() -> None:
     assert any("lowercase identifier" in p for p in problems)
     assert any("extensions" in p for p in problems)
     assert any("run_command" in p for p in problems)
-    assert set(CONTRACTS) == {"backends", "runners", "languages", "loaders", "exporters"}
+    assert set(CONTRACTS) == {
+        "backends",
+        "runners",
+        "languages",
+        "loaders",
+        "exporters",
+        "embedders",
+        "rerankers",
+    }

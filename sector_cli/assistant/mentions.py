@@ -1,7 +1,9 @@
 """`@name[:argument]` mentions in a question, resolved into context sections.
 
-The registry is open: a feature adds its mention with `register` (the context issue adds
-`@context`), and every front end resolves mentions through the same registry.
+The registry is open: a feature adds its mention with `register` (the context feature adds
+`@context` and `@doc:NAME`), and every front end resolves mentions through the same registry.
+Mentions registered together with `register_group` are resolved by one call that sees all of
+them (`@doc:a.pdf @doc:b.pdf @context` is one retrieval, limited to two documents).
 """
 
 from __future__ import annotations
@@ -11,6 +13,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sector_cli.errors import UsageError
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source sent with the question, that the answer can cite as [n]."""
+
+    number: int
+    label: str  # "notes/closures.md:40-58", "book.pdf, p. 212"
+    path: str
+    page: int | None
+    line_start: int | None
+    line_end: int | None
+    text: str  # the passage as retrieved
 
 
 @dataclass(frozen=True)
@@ -24,20 +39,60 @@ class Section:
     priority: int = 50
     # Whether the text may be cut to fit (a file may; a run's verdict may not).
     divisible: bool = True
+    citation: Citation | None = None
+    # When set, this is the answer and no model is asked (e.g. @context found nothing: saying
+    # so beats letting the model invent).
+    short_answer: str | None = None
 
 
-# A resolver gets the mention's argument (`@file:ARG`) and the whole question.
+# A resolver gets the mention's argument (`@file:ARG`) and the question without mentions.
 Resolver = Callable[[str | None, str], list[Section]]
+# A group resolver gets every (name, argument) of its group in the question, in order.
+GroupResolver = Callable[[list[tuple[str, str | None]], str], list[Section]]
+
+
+@dataclass(frozen=True)
+class Grounding:
+    """Whether each sentence of an answer is supported by the sources it was given."""
+
+    sentences: list[SentenceCheck]
+
+    @property
+    def unsupported(self) -> list[SentenceCheck]:
+        return [s for s in self.sentences if not s.supported]
+
+
+@dataclass(frozen=True)
+class SentenceCheck:
+    sentence: str
+    supported: bool
+    source: int | None  # the best supporting source's number
+    similarity: float
+    reason: str
+
+
+GroundingCheck = Callable[[str, list[Citation]], Grounding]
 
 
 @dataclass
 class MentionRegistry:
-    resolvers: dict[str, Resolver] = field(default_factory=dict)
+    resolvers: dict[str, GroupResolver] = field(default_factory=dict)
     help: dict[str, str] = field(default_factory=dict)
+    # Checks an answer against the citations it was given (the context feature sets it).
+    grounding: GroundingCheck | None = None
 
     def register(self, name: str, resolver: Resolver, help: str) -> None:
-        self.resolvers[name] = resolver
+        def each(mentions: list[tuple[str, str | None]], question: str) -> list[Section]:
+            return [s for _, argument in mentions for s in resolver(argument, question)]
+
+        self.resolvers[name] = each
         self.help[name] = help
+
+    def register_group(self, names: dict[str, str], resolver: GroupResolver) -> None:
+        """Register mentions resolved together; `names` maps each name to its help."""
+        for name, text in names.items():
+            self.resolvers[name] = resolver
+            self.help[name] = text
 
     def _pattern(self) -> re.Pattern[str]:
         names = "|".join(sorted(map(re.escape, self.resolvers), key=len, reverse=True))
@@ -48,14 +103,20 @@ class MentionRegistry:
         """The question without its mentions, and their sections in order of appearance."""
         if not self.resolvers:
             return question, []
-        sections: list[Section] = []
         pattern = self._pattern()
-        for match in pattern.finditer(question):
-            name, argument = match.group(1), match.group(2)
-            sections.extend(self.resolvers[name](argument, question))
+        found = [(m.group(1), m.group(2)) for m in pattern.finditer(question)]
         remaining = re.sub(r"\s{2,}", " ", pattern.sub("", question)).strip()
-        if not remaining and sections:
+        if not remaining and found:
             remaining = "Explain this."
         if not remaining:
             raise UsageError("the question is empty", 'Ask something: sector ask "why ...?"')
+        sections: list[Section] = []
+        called: set[int] = set()
+        for name, _ in found:
+            resolver = self.resolvers[name]
+            if id(resolver) in called:
+                continue
+            called.add(id(resolver))
+            group = [(n, a) for n, a in found if self.resolvers[n] is resolver]
+            sections.extend(resolver(group, remaining))
         return remaining, sections

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sector_cli.assistant.mentions import Section
+from sector_cli.assistant.mentions import Citation, Section
 from sector_cli.errors import UsageError
 from sector_cli.plugins.backend import Message
 
@@ -14,6 +14,11 @@ SYSTEM_PROMPT = (
     "You are Sector, a patient programming tutor in the terminal. Answer the learner's "
     "question clearly and correctly, with short examples in Markdown code blocks when they "
     "help. Use the context below when it is relevant, and say so when it is not enough."
+)
+CITING_PROMPT = (
+    " Answer only from the numbered sources below. After each sentence, cite the source that "
+    "supports it by its number in brackets, like [1]. If the sources do not answer the "
+    "question, say that they do not."
 )
 TRUNCATION_NOTE = "[... cut to fit the model's context: {shown} of {total} lines shown ...]"
 CONTEXT_HEADER = "\n\n# Context\n"
@@ -31,6 +36,7 @@ class PlannedSection:
     original_tokens: int
     status: str  # included | truncated | dropped
     text: str  # what is sent (empty when dropped)
+    citation: Citation | None = None
 
 
 @dataclass
@@ -47,6 +53,13 @@ class PromptPlan:
     history_kept: int
     history_dropped: int
     notes: list[str] = field(default_factory=list)
+    # The answer itself, when a mention settled it (nothing is sent to the model).
+    short_answer: str | None = None
+
+    @property
+    def citations(self) -> list[Citation]:
+        """The numbered sources actually sent (a dropped one cannot be cited)."""
+        return [s.citation for s in self.sections if s.citation and s.status != "dropped"]
 
     @property
     def prompt_tokens(self) -> int:
@@ -90,7 +103,8 @@ def assemble(
     count: Callable[[str], int],
 ) -> PromptPlan:
     """Fit system prompt, question, context sections (by priority) and recent history."""
-    system_tokens = count(SYSTEM_PROMPT + CONTEXT_HEADER) + 2 * TEMPLATE_TOKENS_PER_MESSAGE
+    instructions = SYSTEM_PROMPT + (CITING_PROMPT if any(s.citation for s in sections) else "")
+    system_tokens = count(instructions + CONTEXT_HEADER) + 2 * TEMPLATE_TOKENS_PER_MESSAGE
     question_tokens = count(question)
     budget = window - reserve
     if budget <= system_tokens:
@@ -113,7 +127,7 @@ def assemble(
         tokens = count(whole)
         if tokens <= room:
             planned[index] = PlannedSection(
-                section.title, section.source, tokens, tokens, "included", whole
+                section.title, section.source, tokens, tokens, "included", whole, section.citation
             )
             room -= tokens
             continue
@@ -122,11 +136,13 @@ def assemble(
             block = _block(section, cut)
             used = count(block)
             planned[index] = PlannedSection(
-                section.title, section.source, used, tokens, "truncated", block
+                section.title, section.source, used, tokens, "truncated", block, section.citation
             )
             room -= used
         else:
-            planned[index] = PlannedSection(section.title, section.source, 0, tokens, "dropped", "")
+            planned[index] = PlannedSection(
+                section.title, section.source, 0, tokens, "dropped", "", section.citation
+            )
     kept: list[Message] = []
     history_tokens = 0
     for message in reversed(history):  # the most recent exchanges matter most
@@ -138,7 +154,7 @@ def assemble(
         history_tokens += tokens
     ordered = [planned[i] for i in range(len(sections))]
     context = "".join(p.text for p in ordered if p.status != "dropped")
-    system = SYSTEM_PROMPT + (f"{CONTEXT_HEADER}{context}" if context else "")
+    system = instructions + (f"{CONTEXT_HEADER}{context}" if context else "")
     plan = PromptPlan(
         messages=[Message("system", system), *kept, Message("user", question)],
         sections=ordered,
@@ -149,6 +165,7 @@ def assemble(
         history_tokens=history_tokens,
         history_kept=len(kept),
         history_dropped=len(history) - len(kept),
+        short_answer=next((s.short_answer for s in sections if s.short_answer), None),
     )
     for fate in ordered:
         if fate.status != "included":

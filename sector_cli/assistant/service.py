@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import asdict, dataclass
 from functools import partial
 
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from sector_cli.assistant.mentions import MentionRegistry
+from sector_cli.assistant.mentions import Citation, Grounding, MentionRegistry
 from sector_cli.assistant.prompt import PromptPlan, assemble
 from sector_cli.config.keys import KEYS
 from sector_cli.config.settings import Settings
@@ -47,7 +48,16 @@ class Stats:
     seconds: float
 
 
-AnswerEvent = Token | Usage | Done | Stats
+@dataclass(frozen=True)
+class Sources:
+    """The numbered sources the answer was given, after it is complete: which it cited."""
+
+    citations: list[Citation]
+    cited: list[int]
+
+
+AnswerEvent = Token | Usage | Done | Stats | Sources | Grounding
+CITED = re.compile(r"\[(\d+)\]")
 
 
 @dataclass
@@ -215,6 +225,8 @@ class Assistant:
     ) -> Answer:
         question = printable(question)
         model, plan = self.plan(question, backend, options, conversation)
+        backend_name = backend.name if plan.short_answer is None else "sector"
+        model = model if plan.short_answer is None else "-"
         with self.store.session() as session:
             if conversation is None:
                 conversation = Conversation(
@@ -230,7 +242,7 @@ class Assistant:
                 role="assistant",
                 content="",
                 status="streaming",
-                backend=backend.name,
+                backend=backend_name,
                 model=model,
             )
             session.add(answer)
@@ -239,7 +251,7 @@ class Assistant:
         assert message_id is not None
         options = GenerateOptions(model, options.temperature, options.max_tokens, options.seed)
         events = self._drive(conversation_id, message_id, backend, model, plan, options)
-        return Answer(conversation_id, message_id, backend.name, model, plan, events)
+        return Answer(conversation_id, message_id, backend_name, model, plan, events)
 
     async def _drive(
         self,
@@ -255,8 +267,9 @@ class Assistant:
         parts: list[str] = []
         usage: Usage | None = None
         status = "interrupted"  # unless the stream finishes or fails
+        name = backend.name if plan.short_answer is None else "sector"
         try:
-            async for event in backend.stream(plan.messages, options):
+            async for event in self._generate(backend, plan, options):
                 if isinstance(event, Token):
                     first = first if first is not None else time.perf_counter() - started
                     parts.append(event.text)
@@ -265,15 +278,36 @@ class Assistant:
                 elif isinstance(event, Done):
                     status = "complete"
                 yield event
-            yield _stats(backend.name, model, started, first, len(parts), usage)
+            yield _stats(name, model, started, first, len(parts), usage)
+            if status == "complete" and plan.citations:
+                async for check in self._check_sources("".join(parts), plan.citations):
+                    yield check
         except (KeyboardInterrupt, GeneratorExit, asyncio.CancelledError):
             raise  # interrupted: the status says so
         except BaseException:
             status = "error"
             raise
         finally:
-            stats = _stats(backend.name, model, started, first, len(parts), usage)
-            self._save(conversation_id, message_id, "".join(parts), status, stats)
+            stats = _stats(name, model, started, first, len(parts), usage)
+            text = "".join(parts) + sources_block(plan.citations, bool(parts))
+            self._save(conversation_id, message_id, text, status, stats)
+
+    def _generate(
+        self, backend: Backend, plan: PromptPlan, options: GenerateOptions
+    ) -> AsyncIterator[Token | Usage | Done]:
+        if plan.short_answer is not None:
+            return _said(plan.short_answer)
+        return backend.stream(plan.messages, options)
+
+    async def _check_sources(
+        self, answer: str, citations: list[Citation]
+    ) -> AsyncGenerator[Sources | Grounding, None]:
+        """Which sources the answer cited, then whether its sentences are supported."""
+        numbers = {c.number for c in citations}
+        cited = sorted({int(n) for n in CITED.findall(answer)} & numbers)
+        yield Sources(citations, cited)
+        if self.mentions.grounding is not None:
+            yield await asyncio.to_thread(self.mentions.grounding, answer, citations)
 
     def _save(
         self, conversation_id: int, message_id: int, text: str, status: str, stats: Stats
@@ -285,6 +319,19 @@ class Assistant:
             conversation = session.get(Conversation, conversation_id)
             if conversation is not None:
                 conversation.updated_at = utcnow()
+
+
+async def _said(text: str) -> AsyncGenerator[Token | Usage | Done, None]:
+    yield Token(text)
+    yield Done()
+
+
+def sources_block(citations: list[Citation], answered: bool) -> str:
+    """The Sources list kept with an answer in history: each number, where it points."""
+    if not citations or not answered:
+        return ""
+    lines = [f"[{c.number}] {c.label}" for c in citations]
+    return "\n\nSources:\n" + "\n".join(lines)
 
 
 def printable(text: str) -> str:

@@ -42,6 +42,8 @@ COMMANDS: dict[str, str] = {
     "chat": "sector_cli.cli.ask:chat",
     "history": "sector_cli.cli.ask:history_app",
     "models": "sector_cli.cli.ask:models_app",
+    "context": "sector_cli.cli.context:app",
+    "mcp": "sector_cli.cli.mcp:mcp",
     "config": "sector_cli.cli.config:app",
     "doctor": "sector_cli.cli.doctor:doctor",
     "plugins": "sector_cli.cli.plugins:app",

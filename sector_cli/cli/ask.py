@@ -20,7 +20,8 @@ from sector_cli.cli.output import (
 
 if TYPE_CHECKING:
     from sector_cli.assistant.prompt import PromptPlan
-    from sector_cli.assistant.service import Answer, Assistant, Stats
+    from sector_cli.assistant.mentions import Grounding
+    from sector_cli.assistant.service import Answer, Assistant, Sources, Stats
 
 history_app = typer.Typer(help="Past conversations with the assistant.", no_args_is_help=True)
 models_app = typer.Typer(help="Models the backends offer.", no_args_is_help=True)
@@ -80,11 +81,19 @@ async def _stream(answer: Answer, as_json: bool, live: bool) -> Stats | None:
     import contextlib
     from dataclasses import asdict
 
-    from sector_cli.assistant.service import Stats
+    from sector_cli.assistant.mentions import Grounding
+    from sector_cli.assistant.service import Sources, Stats
     from sector_cli.errors import SectorError
     from sector_cli.plugins.backend import Done, Token, Usage
 
-    names = {Token: "token", Usage: "usage", Done: "done", Stats: "stats"}
+    names = {
+        Token: "token",
+        Usage: "usage",
+        Done: "done",
+        Stats: "stats",
+        Sources: "sources",
+        Grounding: "grounding",
+    }
     ids = {"conversation": answer.conversation_id, "message": answer.message_id}
     text, stats, finished = "", None, False
     renderer = _LiveMarkdown() if live else None
@@ -93,7 +102,17 @@ async def _stream(answer: Answer, as_json: bool, live: bool) -> Stats | None:
             async for event in events:
                 if as_json:
                     extra = ids if isinstance(event, Done) else {}
+                    if isinstance(event, Grounding):
+                        extra = {"unsupported": len(event.unsupported)}
                     _emit({"event": names[type(event)], **asdict(event), **extra})
+                elif isinstance(event, Sources | Grounding):
+                    if renderer:  # the answer is whole: print it before what follows it
+                        renderer.stop(text)
+                        renderer = None
+                    elif text and not text.endswith("\n"):
+                        sys.stdout.write("\n")
+                        text += "\n"
+                    _show_checks(event)
                 elif isinstance(event, Token):
                     text += event.text
                     if renderer:
@@ -120,6 +139,30 @@ async def _stream(answer: Answer, as_json: bool, live: bool) -> Stats | None:
             with contextlib.suppress(BrokenPipeError):
                 _emit({"event": "done", "finish_reason": "interrupted", **ids})
     return stats
+
+
+def _show_checks(event: Sources | Grounding) -> None:
+    """The Sources block (stdout: it belongs to the answer), then the grounding check's
+    flags (stderr, like every other warning)."""
+    from sector_cli.assistant.mentions import Grounding
+
+    if isinstance(event, Grounding):
+        flagged = event.unsupported
+        if flagged:
+            sys.stderr.write(
+                f"grounding: {len(flagged)} of {len(event.sentences)} sentences are not "
+                "supported by the sources:\n"
+            )
+            for check in flagged:
+                sys.stderr.write(f"  ! {check.sentence} ({check.reason})\n")
+        elif event.sentences:
+            sys.stderr.write(f"grounding: all {len(event.sentences)} sentences supported\n")
+        return
+    sys.stdout.write("\nSources:\n")
+    for citation in event.citations:
+        mark = "" if citation.number in event.cited else "  (not cited)"
+        sys.stdout.write(f"  [{citation.number}] {citation.label}{mark}\n")
+    sys.stdout.flush()
 
 
 class _LiveMarkdown:
@@ -177,7 +220,10 @@ def answer_once(assistant: Assistant, answer: Answer, as_json: bool, verbose: bo
 
 def ask(
     question: Annotated[
-        str, typer.Argument(help="Your question; mentions: @file:PATH[:A-B] @run:ID @project.")
+        str,
+        typer.Argument(
+            help="Your question; mentions: @file:PATH[:A-B] @run:ID @project @context @doc:NAME."
+        ),
     ],
     backend: BackendOpt = None,
     model: ModelOpt = None,

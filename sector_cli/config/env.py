@@ -19,6 +19,10 @@ SECTOR_MAX_TOKENS = "SECTOR_MAX_TOKENS"
 SECTOR_CONTEXT = "SECTOR_CONTEXT"
 SECTOR_LOCAL_MODEL = "SECTOR_LOCAL_MODEL"
 SECTOR_LOCAL_CONTEXT = "SECTOR_LOCAL_CONTEXT"
+SECTOR_EMBEDDER = "SECTOR_EMBEDDER"
+SECTOR_RERANKER = "SECTOR_RERANKER"
+SECTOR_CONTEXT_MAX_SIZE = "SECTOR_CONTEXT_MAX_SIZE"
+SECTOR_CONTEXT_K = "SECTOR_CONTEXT_K"
 OPENAI_BASE_URL = "OPENAI_BASE_URL"
 OPENAI_API_KEY = "OPENAI_API_KEY"
 NO_COLOR = "NO_COLOR"
@@ -43,6 +47,10 @@ DESCRIPTIONS: dict[str, str] = {
     SECTOR_CONTEXT: "context window of remote models, in tokens",
     SECTOR_LOCAL_MODEL: "GGUF file for the local backend",
     SECTOR_LOCAL_CONTEXT: "context window of the local model, in tokens",
+    SECTOR_EMBEDDER: "embedder plugin for the context index (default minilm)",
+    SECTOR_RERANKER: "reranker plugin that orders search results (default rrf)",
+    SECTOR_CONTEXT_MAX_SIZE: "largest document `sector context add` indexes",
+    SECTOR_CONTEXT_K: "how many passages @context retrieves",
     OPENAI_BASE_URL: "base URL of an OpenAI-compatible API",
     OPENAI_API_KEY: "API key of the OpenAI-compatible API",
     NO_COLOR: "disable colour in all output",

@@ -16,14 +16,16 @@ from importlib.metadata import EntryPoint, entry_points
 from sector_cli.errors import NotFoundError
 from sector_cli.plugins.backend import Backend
 from sector_cli.plugins.base import Plugin
+from sector_cli.plugins.embedder import Embedder
 from sector_cli.plugins.exporter import Exporter
 from sector_cli.plugins.language import Language
 from sector_cli.plugins.loader import Loader
+from sector_cli.plugins.reranker import Reranker
 from sector_cli.plugins.runner import Runner
 
 BUILTIN_DISTRIBUTION = "sector"
 CONTRACTS: dict[str, type[Plugin]] = {
-    contract.kind: contract for contract in (Backend, Runner, Language, Loader, Exporter)
+    contract.kind: contract for contract in (Backend, Runner, Language, Loader, Exporter, Embedder, Reranker)
 }
 
 

@@ -128,3 +128,45 @@ class Message(SQLModel, table=True):
     model: str | None = Field(default=None, max_length=200)
     stats: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
     created_at: datetime = _timestamp()
+
+
+class Document(SQLModel, table=True):
+    """A document in the local context index: the catalog row of its chunks in LanceDB.
+
+    A row exists only once its chunks are written; its `generation` names the chunk set that is
+    visible, so a document being replaced (or an `add` killed half-way) never shows half.
+    """
+
+    __tablename__: ClassVar[str] = "context_documents"
+
+    id: int | None = Field(default=None, primary_key=True)
+    path: str = Field(sa_column=Column(Text, nullable=False, unique=True))  # absolute
+    format: str = Field(max_length=40)
+    sha256: str = Field(max_length=64)
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    pages: int | None = None
+    chunks: int
+    embedder: str = Field(max_length=200)  # the embedding model's id
+    generation: str = Field(max_length=32)
+    indexed_at: datetime = _timestamp()
+
+
+class ContextSession(SQLModel, table=True):
+    """A named set of documents that `@context` is limited to while the session is active."""
+
+    __tablename__: ClassVar[str] = "context_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    active: bool = False
+    created_at: datetime = _timestamp()
+    ended_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class ContextSessionDocument(SQLModel, table=True):
+    __tablename__: ClassVar[str] = "context_session_documents"
+
+    session_id: int = Field(foreign_key="context_sessions.id", ondelete="CASCADE", primary_key=True)
+    document_id: int = Field(
+        foreign_key="context_documents.id", ondelete="CASCADE", primary_key=True
+    )
