@@ -88,9 +88,10 @@ class ChunkIndex:
     @property
     def table(self) -> Any:
         if self._table is None:
-            self._table = self.db.create_table(
-                self.name, schema=_schema(self.dimensions), exist_ok=True
-            )
+            try:  # an existing table keeps its own schema (another model's dimensions)
+                self._table = self.db.open_table(self.name)
+            except ValueError:  # LanceDB's "table not found"
+                self._table = self.db.create_table(self.name, schema=_schema(self.dimensions))
         return self._table
 
     def add(
@@ -179,11 +180,11 @@ class ChunkIndex:
         """Bring the indexes up to date with what was added or deleted, and compact."""
         if self.count() == 0:
             return
+        from lancedb.index import FTS, IvfHnswSq
+
         if not self.has_text_index():
-            self.table.create_fts_index("content", replace=True)
+            self.table.create_index("content", config=FTS(), replace=True)
         has_vector_index = any(i.index_type.startswith("IVF") for i in self.table.list_indices())
         if not has_vector_index and self.count() >= VECTOR_INDEX_MIN_ROWS:
-            self.table.create_index(
-                metric="cosine", vector_column_name="vector", index_type="IVF_HNSW_SQ"
-            )
+            self.table.create_index("vector", config=IvfHnswSq(distance_type="cosine"))
         self.table.optimize()

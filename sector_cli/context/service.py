@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -128,7 +128,8 @@ class Context:
 
     def documents(self, ids: Iterable[int] | None = None) -> list[Document]:
         with self.store.session() as session:
-            query = select(Document).order_by(col(Document.path))
+            # A row without a generation is reserved by a write in progress: not visible yet.
+            query = select(Document).where(Document.generation != "").order_by(col(Document.path))
             if ids is not None:
                 query = query.where(col(Document.id).in_(list(ids)))
             return list(session.exec(query).all())
@@ -228,22 +229,8 @@ class Context:
     def _flush(self, pending: list[_Pending], summary: Summary) -> Iterator[AddEvent]:
         if not pending:
             return
-        rows, contents = [], []
-        for item in pending:
-            for seq, chunk in enumerate(item.chunks):
-                rows.append(
-                    ChunkRow(
-                        0,  # set below, once the catalog row exists
-                        item.generation,
-                        seq,
-                        chunk.title,
-                        chunk.body,
-                        chunk.page,
-                        chunk.line_start,
-                        chunk.line_end,
-                    )
-                )
-                contents.append(chunk.content)
+        rows = [row for item in pending for row in _rows(0, item.generation, item.chunks)]
+        contents = [chunk.content for item in pending for chunk in item.chunks]
         vectors = self._embed(contents)
         ids = self.store.transaction(lambda session: self._reserve_ids(session, pending))
         offset = 0
@@ -334,28 +321,31 @@ class Context:
         return len(orphans)
 
     def reindex(self) -> Iterator[AddEvent]:
-        """Re-embed every document's stored chunks with the configured embedder, and rebuild
-        the indexes; the files themselves are not needed."""
+        """Re-embed every document with the configured embedder and rebuild the indexes, from
+        the stored chunks (the files are not needed), or from the file when they are lost."""
         self.collect_garbage()
         started = time.perf_counter()
         summary = Summary()
         documents = self.documents()
         for done, document in enumerate(documents, start=1):
             source = self.index_of(document.embedder, self.embedder.dimensions)
-            stored = source.vectors_of(document.generation)
             generation = uuid.uuid4().hex
-            rows = [replace(row, generation=generation) for row, _ in stored]
-            contents = [content for _, content in stored]
+            stored = source.vectors_of(document.generation)
+            if stored:
+                rows = [replace(row, generation=generation) for row, _ in stored]
+                contents = [content for _, content in stored]
+            else:
+                read = self._prepare(Target(Path(document.path)), None)
+                if not isinstance(read, _Pending):
+                    summary.skipped += 1
+                    reason = read.reason if isinstance(read, Skipped) else "cannot be read"
+                    yield Skipped(document.path, f"its chunks are lost and the file {reason}")
+                    continue
+                rows = _rows(document.id or 0, generation, read.chunks)
+                contents = [chunk.content for chunk in read.chunks]
             self.index.add(rows, contents, self._embed(contents))
 
-            def publish(
-                session: Session, document: Document = document, generation: str = generation
-            ) -> None:
-                row = session.get(Document, document.id)
-                if row is not None:
-                    row.generation, row.embedder = generation, self.embedder.model_id()
-
-            self.store.transaction(publish)
+            self.store.transaction(partial(self._repoint, document.id, generation, len(rows)))
             source.delete_generations([document.generation])
             summary.updated += 1
             summary.chunks += len(rows)
@@ -364,6 +354,13 @@ class Context:
         self.index.refresh_indexes()
         summary.seconds = time.perf_counter() - started
         yield summary
+
+    def _repoint(
+        self, document_id: int | None, generation: str, chunks: int, session: Session
+    ) -> None:
+        row = session.get(Document, document_id)
+        if row is not None:
+            row.generation, row.chunks, row.embedder = generation, chunks, self.embedder.model_id()
 
     def _refuse_mixed_models(self) -> None:
         model = self.embedder.model_id()
@@ -507,6 +504,13 @@ def _candidates(found: dict[str, list[Found]], catalog: dict[int, Document]) -> 
             candidates[key][0].ranks[retriever] = rank
             candidates[key][0].scores[retriever] = result.score
     return candidates
+
+
+def _rows(document_id: int, generation: str, chunks: list[Chunk]) -> list[ChunkRow]:
+    return [
+        ChunkRow(document_id, generation, seq, c.title, c.body, c.page, c.line_start, c.line_end)
+        for seq, c in enumerate(chunks)
+    ]
 
 
 def _cosine(query: NDArray[np.float32], vector: list[float]) -> float:

