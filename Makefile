@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
 TORCH_VERSION ?= 2.13.0
 
-.PHONY: setup demo test lint typecheck pytest bench docs clean
+.PHONY: setup demo test lint typecheck pytest bench bench-context docs clean
 
 setup: $(STAMP)
 
@@ -36,6 +36,10 @@ test: lint typecheck pytest
 bench: setup
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/runs.py
+
+# Needs the Python documentation as its corpus: apt-get install python3.11-doc
+bench-context: setup
+	$(BIN)/python bench/context.py
 
 docs: setup
 	$(BIN)/python scripts/cli_reference.py docs/cli-reference.md

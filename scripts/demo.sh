@@ -45,5 +45,14 @@ fi
 step sector ask "What does the fib function in this file compute? @file:fib.py:1-6" \
   --max-tokens 120 --temperature 0 --seed 1 -v
 step sector ask "explain @file:fib.py" --dry-run
+
+# @context: Sector's own docs indexed locally (the bundled embedding model, LanceDB), searched
+# with provenance, and an answer from them with numbered sources and the grounding check.
+cp -r "$here/docs" "$work/hello-sector/manual"
+step sector context add manual
+step sector context ls
+step sector context search "how do I limit the memory of a run" -k 3
+step sector ask "@context How do I limit the memory of a run?" --max-tokens 120 --temperature 0 --seed 1
+step sector context stats
 step sector history ls
 printf '\nDemo data lived in %s and is removed now.\n' "$work"

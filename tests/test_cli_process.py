@@ -23,6 +23,12 @@ HEAVY = {
     "pygls",
     "docker",
     "weasyprint",
+    "transformers",
+    "pyarrow",
+    "tree_sitter",
+    "pypdf",
+    "docx",
+    "mcp",
 }
 STORAGE = {"sqlalchemy", "sqlmodel", "alembic", "pydantic", "psycopg"}
 FRONT_ENDS = {"typer", "rich", "textual", "pygls", "fastapi", "uvicorn"}
@@ -118,6 +124,9 @@ def test_help_imports_nothing_heavy() -> None:
         "sector_cli.doctor",
         "sector_cli.plugins.registry",
         "sector_cli.config.settings",
+        "sector_cli.context.service",
+        "sector_cli.context.mention",
+        "sector_cli.context.sessions",
     ],
 )
 def test_core_never_imports_a_front_end(module: str) -> None:

@@ -117,7 +117,8 @@ def test_plugins_ls_reports_problems_without_failing(third_party, sector, workdi
     assert "ruby" in result.stdout
     assert "plugin 'broken' (runners, from sector-broken)" in result.stderr
     listed = json.loads(sector("plugins", "ls", "--json").stdout)
-    assert {row["kind"] for row in listed["plugins"]} == {"languages", "runners", "backends"}
+    kinds = {row["kind"] for row in listed["plugins"]}
+    assert kinds == {"languages", "runners", "backends", "loaders", "embedders", "rerankers"}
     assert {p["name"] for p in listed["problems"]} == {"broken", "python"}
 
 

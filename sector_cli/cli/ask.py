@@ -19,8 +19,8 @@ from sector_cli.cli.output import (
 )
 
 if TYPE_CHECKING:
-    from sector_cli.assistant.prompt import PromptPlan
     from sector_cli.assistant.mentions import Grounding
+    from sector_cli.assistant.prompt import PromptPlan
     from sector_cli.assistant.service import Answer, Assistant, Sources, Stats
 
 history_app = typer.Typer(help="Past conversations with the assistant.", no_args_is_help=True)

@@ -127,7 +127,10 @@ def _summary_line(summary: Summary, verb: str) -> str:
         f"{summary.pruned} pruned" if summary.pruned else "",
     ]
     files = ", ".join(p for p in parts if p) or "nothing to do"
-    rate = f" ({summary.chunks_per_second:,.0f} chunks/s)" if summary.chunks else ""
+    rate = f" ({summary.chunks_per_second:,.0f} chunks/s" if summary.chunks else ""
+    if rate:
+        loading = f", model loaded in {summary.load_seconds:.1f}s" if summary.load_seconds else ""
+        rate += f"{loading})"
     return f"{files}; {summary.chunks:,} chunks {verb} in {summary.seconds:.1f}s{rate}"
 
 

@@ -76,10 +76,12 @@ class Summary:
     pruned: int = 0
     chunks: int = 0
     seconds: float = 0.0
+    load_seconds: float = 0.0  # loading the embedding model: not part of the rate
 
     @property
     def chunks_per_second(self) -> float:
-        return self.chunks / self.seconds if self.seconds > 0 else 0.0
+        working = self.seconds - self.load_seconds
+        return self.chunks / working if working > 0 else 0.0
 
 
 AddEvent = Indexed | Skipped | Progress | Pruned | Summary
@@ -217,7 +219,7 @@ class Context:
         try:
             chunks = list(chunk_passages(loader.load(target.path)))
         except UnreadableDocument as exc:
-            return Skipped(shown, exc.message)
+            return Skipped(shown, exc.one_line())
         except OSError as exc:
             return Skipped(shown, _os_reason(exc))
         except Exception as exc:  # a library choking on a malformed file: report, go on
@@ -229,6 +231,10 @@ class Context:
     def _flush(self, pending: list[_Pending], summary: Summary) -> Iterator[AddEvent]:
         if not pending:
             return
+        if not summary.chunks:
+            started = time.perf_counter()
+            self.embedder.load()
+            summary.load_seconds += time.perf_counter() - started
         rows = [row for item in pending for row in _rows(0, item.generation, item.chunks)]
         contents = [chunk.content for item in pending for chunk in item.chunks]
         vectors = self._embed(contents)

@@ -34,6 +34,10 @@ class Embedder(Plugin):
         """One unit-length row per text, in order. Raises PluginError when the model cannot
         be loaded."""
 
+    def load(self) -> None:
+        """Get ready to embed (load the model) now rather than at the first call, so that
+        indexing rates can be timed without it. Optional."""
+
     def embed_query(self, text: str) -> NDArray[np.float32]:
         """A query's vector (models trained with query prefixes override this)."""
         vector: NDArray[np.float32] = self.embed([text])[0]

@@ -25,7 +25,8 @@ from sector_cli.plugins.runner import Runner
 
 BUILTIN_DISTRIBUTION = "sector"
 CONTRACTS: dict[str, type[Plugin]] = {
-    contract.kind: contract for contract in (Backend, Runner, Language, Loader, Exporter, Embedder, Reranker)
+    contract.kind: contract
+    for contract in (Backend, Runner, Language, Loader, Exporter, Embedder, Reranker)
 }
 
 

@@ -36,6 +36,9 @@ class MiniLM(Embedder):
             )
         return Availability(True, MODEL_ID)
 
+    def load(self) -> None:
+        load_model()
+
     def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
         import numpy as np
 

@@ -25,11 +25,14 @@ BLOCKS = frozenset({
     "tfoot", "th", "thead", "tr", "ul",
 })
 # fmt: on
-DROPPED = frozenset({"script", "style", "template", "nav", "noscript", "head", "svg"})
+# Not text a reader reads: code, styles, navigation, and the labels of controls.
+DROPPED = frozenset(
+    {"script", "style", "template", "nav", "noscript", "head", "svg", "button", "select"}
+)
 CHROME_CLASSES = frozenset(
     {"related", "sphinxsidebar", "sphinxsidebarwrapper", "footer", "headerlink", "breadcrumbs"}
 )
-CHROME_ROLES = frozenset({"navigation", "search", "banner", "contentinfo"})
+CHROME_ROLES = frozenset({"navigation", "search", "banner", "contentinfo", "menu", "toolbar"})
 # fmt: off
 VOID = frozenset({
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
