@@ -165,7 +165,7 @@ class Context:
 
     def add(self, arguments: Sequence[str], prune: bool = False) -> Iterator[AddEvent]:
         """Index files, folders and globs; events report each file, progress and a summary."""
-        self._refuse_mixed_models()
+        self._refuse_mixed_models(self.documents())
         self.collect_garbage()
         started = time.perf_counter()
         summary = Summary()
@@ -368,9 +368,9 @@ class Context:
         if row is not None:
             row.generation, row.chunks, row.embedder = generation, chunks, self.embedder.model_id()
 
-    def _refuse_mixed_models(self) -> None:
+    def _refuse_mixed_models(self, documents: list[Document]) -> None:
         model = self.embedder.model_id()
-        other = {d.embedder for d in self.documents()} - {model}
+        other = {d.embedder for d in documents} - {model}
         if other:
             raise ConfigError(
                 f"the context index holds vectors of {', '.join(sorted(other))}, "
@@ -449,8 +449,10 @@ class Context:
             raise UsageError(f"unknown retriever {retriever!r}", "Use hybrid, vector or bm25")
         if not query.strip():
             raise UsageError("the search query is empty", 'Search for something: "closures"')
-        self._refuse_mixed_models()
-        catalog = {d.id or 0: d for d in self.documents(documents)}
+        everything = self.documents()  # one catalog read per search
+        self._refuse_mixed_models(everything)
+        wanted_ids = None if documents is None else set(documents)
+        catalog = {d.id or 0: d for d in everything if wanted_ids is None or d.id in wanted_ids}
         if not catalog:
             return []
         where = None
