@@ -114,7 +114,7 @@ def grow(context, target: int) -> None:  # type: ignore[no-untyped-def]
         generation = uuid.uuid4().hex
         with context.store.session() as session:
             document = Document(
-                path=f"/synthetic/copy-{copy}.html",
+                path=f"/synthetic/{generation}.html",
                 format="html",
                 sha256="0" * 64,
                 size=0,

@@ -326,3 +326,67 @@ def test_sessions_scope_context(sector, notes) -> None:
     assert none.exit_code == 2 and "session start" in none.stderr
     empty = sector("context", "session", "start", "nothing")
     assert empty.exit_code == 2 and "--docs" in empty.stderr
+
+
+def test_rules_from_the_repository_root_and_odd_files(sector, workdir) -> None:
+    (workdir / ".git").mkdir()  # a repository: its root .gitignore applies below it
+    (workdir / ".gitignore").write_text("notes/private/\n*.secret.md\n")
+    notes = workdir / "notes"
+    (notes / "private").mkdir(parents=True)
+    (notes / "ok.md").write_text("# Ok\n\nSets hold unique items.\n")
+    (notes / "private" / "diary.md").write_text("# Diary\n\nPrivate.\n")
+    (notes / "x.secret.md").write_text("# Secret\n\nHidden.\n")
+    os.mkfifo(notes / "pipe.txt")  # reading it would block for ever
+    (workdir / "linked").symlink_to(notes)  # the same files by a second path
+    result, stream = add(sector, "notes", "linked", "notes/*.md")
+    assert result.exit_code == 1, result.output
+    indexed = [Path(e["path"]).name for e in stream if e["event"] == "indexed"]
+    skipped = {Path(e["path"]).name: e["reason"] for e in stream if e["event"] == "skipped"}
+    assert indexed == ["ok.md"] and skipped == {"pipe.txt": "is not a regular file"}
+
+
+def test_nothing_usable_is_exit_2_and_rm_is_all_or_nothing(sector, notes) -> None:
+    result, _ = add(sector, "missing.md")
+    assert result.exit_code == 2
+    add(sector, "notes")
+    partly = sector("context", "rm", "closures.md", "nosuch.md")
+    assert partly.exit_code == 2 and "nosuch.md" in partly.stderr
+    assert len(json.loads(sector("context", "ls", "--json").stdout)) == 3  # nothing removed
+    assert sector("context", "rm", ".closures.md").exit_code == 2  # not a prefix match
+    assert sector("context", "show", "notes/../notes/closures.md").exit_code == 0
+
+
+def test_a_write_in_progress_elsewhere_is_not_collected(sector, notes, workdir) -> None:
+    from sector_cli.context.service import _Pending, _rows
+    from sector_cli.context.targets import Target
+    from sector_cli.services import open_services
+
+    add(sector, "notes")
+    other = open_services().context  # another process, between its write and its publish
+    target = notes / "sorting.txt"
+    prepared = other._prepare(Target(target), None)
+    assert isinstance(prepared, _Pending)
+    chunks = prepared.chunks
+    item = _Pending(target, "text", "0" * 64, 1, chunks, None)
+    ids = other.store.transaction(lambda session: other._reserve_ids(session, [item]))
+    rows = _rows(ids[0], item.generation, chunks)
+    contents = [c.content for c in chunks]
+    other.index.add(rows, contents, other.embedder.embed(contents))
+    (workdir / "more.md").write_text("# More\n\nGenerators are lazy.\n")
+    add(sector, "more.md")  # collects garbage: must leave the other write's rows alone
+    assert item.generation in other.index.generations()
+
+
+def test_a_long_lived_context_sees_other_processes_writes(sector, notes, workdir) -> None:
+    from sector_cli.services import open_services
+
+    add(sector, "notes")
+    server = open_services().context  # like the MCP server or a chat, open for long
+    assert server.search("closures loop", 3)
+    (workdir / "heaps.md").write_text("# Heaps\n\nheapq.heappush keeps the smallest first.\n")
+    add(sector, "heaps.md")
+    (notes / "closures.md").write_text(CLOSURES.replace("cell", "cell object"))
+    add(sector, "notes")
+    names = {Path(h.path).name for h in server.search("heappush smallest item", 5)}
+    assert "heaps.md" in names
+    assert any(Path(h.path).name == "closures.md" for h in server.search("closures loop", 5))

@@ -14,6 +14,16 @@ from dataclasses import dataclass, field
 
 from sector_cli.errors import UsageError
 
+# A citation is [n] standing alone: not items[1], not inside `code` or a code block.
+CITATION = re.compile(r"(?<![\w\])\[`'\"])\[(\d{1,3})\]")
+FENCED = re.compile(r"```.*?(?:```|$)", re.DOTALL)
+CODE = re.compile(rf"{FENCED.pattern}|`[^`\n]*`", re.DOTALL)
+
+
+def cited_numbers(text: str) -> list[int]:
+    """The source numbers a text cites, in order of appearance."""
+    return [int(n) for n in CITATION.findall(CODE.sub(" ", text))]
+
 
 @dataclass(frozen=True)
 class Citation:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import asdict, dataclass
@@ -13,7 +12,7 @@ from functools import partial
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from sector_cli.assistant.mentions import Citation, Grounding, MentionRegistry
+from sector_cli.assistant.mentions import Citation, Grounding, MentionRegistry, cited_numbers
 from sector_cli.assistant.prompt import PromptPlan, assemble
 from sector_cli.config.keys import KEYS
 from sector_cli.config.settings import Settings
@@ -57,7 +56,6 @@ class Sources:
 
 
 AnswerEvent = Token | Usage | Done | Stats | Sources | Grounding
-CITED = re.compile(r"\[(\d+)\]")
 
 
 @dataclass
@@ -304,7 +302,7 @@ class Assistant:
     ) -> AsyncGenerator[Sources | Grounding, None]:
         """Which sources the answer cited, then whether its sentences are supported."""
         numbers = {c.number for c in citations}
-        cited = sorted({int(n) for n in CITED.findall(answer)} & numbers)
+        cited = sorted(set(cited_numbers(answer)) & numbers)
         yield Sources(citations, cited)
         if self.mentions.grounding is not None:
             yield await asyncio.to_thread(self.mentions.grounding, answer, citations)

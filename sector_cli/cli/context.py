@@ -71,11 +71,13 @@ def add(
     """Index documents: PDF, Markdown, reStructuredText, text, HTML, DOCX, EPUB and source code.
 
     Folders are walked with .gitignore and .sectorignore; unchanged files are skipped, changed
-    ones replaced. Exit code 1 when some files were skipped (each is named with its reason).
+    ones replaced. Exit code 1 when some files were skipped (each is named with its reason),
+    2 when nothing given could be indexed.
     """
     summary = _drive(_context().add(paths, prune), as_json, "indexed")
     if summary is not None and summary.skipped:
-        raise typer.Exit(1)
+        usable = summary.added + summary.updated + summary.unchanged
+        raise typer.Exit(1 if usable else 2)
 
 
 @app.command("reindex")
@@ -164,10 +166,13 @@ class _Bar:
                 chunks=event.chunks,
                 rate=rate,
             )
-        elif isinstance(event, Skipped):
-            self.progress.console.print(f"skipped {event.path}: {event.reason}", markup=False)
+        elif isinstance(event, Skipped):  # one line each, whatever the terminal's width
+            self._say(f"skipped {event.path}: {event.reason}")
         elif isinstance(event, Pruned):
-            self.progress.console.print(f"pruned {event.path}: the file is gone", markup=False)
+            self._say(f"pruned {event.path}: the file is gone")
+
+    def _say(self, line: str) -> None:
+        self.progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
 
     def __exit__(self, *_: object) -> None:
         self.progress.stop()
@@ -258,7 +263,8 @@ def rm(
 ) -> None:
     """Remove documents from the index (the files are not touched)."""
     context = _context()
-    removed = [context.remove(ref) for ref in documents]
+    chosen = [context.document(ref) for ref in documents]  # all found, or nothing removed
+    removed = [context.remove(str(document.id)) for document in chosen]
     names = ", ".join(f"#{d.id} {d.path}" for d in removed)
     Output(as_json).done(f"removed {names}", [_document_row(d) for d in removed])
 
@@ -292,7 +298,12 @@ def search(
         Output(True).json([{"rank": n, **hit.to_json()} for n, hit in enumerate(hits, 1)])
         return
     if not hits:
-        warn("nothing found; add documents with `sector context add PATH`", label="note")
+        hint = (
+            "try other words, or another --retriever"
+            if context.documents()
+            else "the index is empty: add documents with `sector context add PATH`"
+        )
+        warn(f"nothing found; {hint}", label="note")
         return
     for number, hit in enumerate(hits, start=1):
         found_by = "+".join(hit.retrievers)

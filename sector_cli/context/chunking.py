@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 from sector_cli.plugins.loader import Passage
 
-# all-MiniLM-L6-v2 reads 256 word pieces: about 1,000 characters of English prose.
-TARGET_CHARS = 900
-MAX_CHARS = 1400
+# all-MiniLM-L6-v2 reads at most 256 word pieces and was trained on texts of 128 or fewer:
+# about 600 characters of English prose is what it embeds best (and fastest).
+TARGET_CHARS = 600
+MAX_CHARS = 1000
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'`])")
 
 
@@ -38,7 +39,7 @@ def chunk_passages(passages: Iterable[Passage]) -> Iterator[Chunk]:
     pending: list[Passage] = []
     size = 0
     for passage in passages:
-        text = passage.text.strip()
+        text = _storable(passage.text).strip()
         if not text:
             continue
         passage = _with_text(passage, text)
@@ -56,6 +57,15 @@ def chunk_passages(passages: Iterable[Passage]) -> Iterator[Chunk]:
             pending, size = [], 0
     if pending:
         yield _merge(pending)
+
+
+def _storable(text: str) -> str:
+    """Text every store accepts: a lone surrogate (from a broken PDF) becomes U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
 
 
 def _with_text(passage: Passage, text: str) -> Passage:
@@ -84,15 +94,17 @@ def _merge(passages: list[Passage]) -> Chunk:
 def _split(passage: Passage) -> Iterator[Chunk]:
     """Pieces of a long passage; line ranges follow the pieces when the passage has lines."""
     text = passage.text
+    line, counted = passage.line_start, 0  # the line at offset `counted`, counted as we go
     for begin, end in _pieces(text):
         piece = text[begin:end].strip()
         if not piece:
             continue
         first = last = None
-        if passage.line_start is not None:
+        if line is not None:
             at = text.index(piece, begin)
-            first = passage.line_start + text.count("\n", 0, at)
-            last = passage.line_start + text.count("\n", 0, at + len(piece))
+            line += text.count("\n", counted, at)
+            counted = at
+            first, last = line, line + piece.count("\n")
         yield Chunk(piece, passage.title, passage.page, first, last)
 
 

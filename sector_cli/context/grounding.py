@@ -11,10 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from sector_cli.assistant.mentions import Citation, Grounding, SentenceCheck
+from sector_cli.assistant.mentions import (
+    CITATION,
+    FENCED,
+    Citation,
+    Grounding,
+    SentenceCheck,
+    cited_numbers,
+)
 from sector_cli.plugins.embedder import Embedder
 
-CITED = re.compile(r"\[(\d+)\]")
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]+|\d+")
 MIN_WORDS = 5
@@ -85,11 +91,11 @@ STOP_WORDS = frozenset(
 
 def sentences(text: str) -> list[str]:
     """The claims of an answer: sentences outside code blocks, long enough to say something."""
-    prose = re.sub(r"```.*?(```|$)", " ", text, flags=re.DOTALL)
+    prose = FENCED.sub(" ", text)
     found = []
     for piece in SENTENCE_BREAK.split(prose):
         cleaned = piece.strip(" \t-*>#")
-        if len(WORD.findall(CITED.sub("", cleaned))) >= MIN_WORDS:
+        if len(WORD.findall(CITATION.sub("", cleaned))) >= MIN_WORDS:
             found.append(cleaned)
     return found
 
@@ -111,14 +117,14 @@ def check(answer: str, citations: Sequence[Citation], embedder: Embedder) -> Gro
     similarities = claim_vectors @ source_vectors.T
     checks = []
     for row, claim in enumerate(claims):
-        cited = [int(n) for n in CITED.findall(claim)]
+        cited = cited_numbers(claim)
         unknown = [n for n in cited if n not in by_number]
         allowed = set(cited) - set(unknown) or set(by_number)
         best, best_number = -1.0, None
         for column, (number, _) in enumerate(source_sentences):
             if number in allowed and similarities[row, column] > best:
                 best, best_number = float(similarities[row, column]), number
-        words = _content_words(CITED.sub("", claim))
+        words = _content_words(CITATION.sub("", claim))
         source_words = set().union(*(_content_words(by_number[n].text) for n in allowed))
         share = len(words & source_words) / len(words) if words else 0.0
         supported = not unknown and (

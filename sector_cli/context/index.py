@@ -9,11 +9,15 @@ until `collect_garbage` removes them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sector_cli.errors import StoreError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -39,11 +43,37 @@ class ChunkRow:
 
 @dataclass(frozen=True)
 class Found:
-    """A row one retriever found, with its raw score (cosine similarity, or BM25)."""
+    """A row one retriever found, with its raw score (cosine similarity, or BM25), and either
+    its cosine similarity to the query or its vector to compute it from."""
 
     row: ChunkRow
     score: float
-    vector: list[float]
+    similarity: float | None = None
+    vector: list[float] | None = None
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+CONFLICT_ATTEMPTS = 4
+
+
+def guarded(action: str) -> Callable[[F], F]:
+    """LanceDB's failures (a damaged folder, a full disk) as one-line StoreErrors."""
+
+    def decorate(function: F) -> F:
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return function(*args, **kwargs)
+            except (RuntimeError, ValueError, OSError) as exc:
+                detail = " ".join(str(exc).split())[:300]
+                raise StoreError(
+                    f"the context index could not {action} ({detail})",
+                    "Check the disk; `sector context reindex` rebuilds the index from the catalog",
+                ) from exc
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
 def table_name(model_id: str) -> str:
@@ -80,10 +110,13 @@ class ChunkIndex:
         import lancedb
 
         folder.mkdir(parents=True, exist_ok=True)
-        self.db = lancedb.connect(str(folder))
+        # Every read sees the latest commit: a long-lived process (chat, the MCP server) must
+        # see what another `sector context add` wrote, in step with the SQL catalog.
+        self.db = lancedb.connect(str(folder), read_consistency_interval=timedelta(0))
         self.name = table_name(model_id)
         self.dimensions = dimensions
         self._table: Any = None
+        self._has_text_index = False
 
     @property
     def table(self) -> Any:
@@ -94,6 +127,7 @@ class ChunkIndex:
                 self._table = self.db.create_table(self.name, schema=_schema(self.dimensions))
         return self._table
 
+    @guarded("write chunks")
     def add(
         self, rows: Sequence[ChunkRow], contents: Sequence[str], vectors: NDArray[np.float32]
     ) -> None:
@@ -108,6 +142,7 @@ class ChunkIndex:
         columns["vector"] = pa.FixedSizeListArray.from_arrays(flat, self.dimensions)
         self.table.add(pa.table(columns, schema=_schema(self.dimensions)))
 
+    @guarded("delete chunks")
     def delete_generations(self, generations: Iterable[str]) -> None:
         chosen = sorted(set(generations))
         for start in range(0, len(chosen), 500):  # keep each predicate a reasonable size
@@ -152,13 +187,17 @@ class ChunkIndex:
 
     # searching
 
+    @guarded("search by meaning")
     def by_vector(self, vector: NDArray[np.float32], limit: int, where: str | None) -> list[Found]:
         query = self.table.search(vector, vector_column_name="vector").distance_type("cosine")
         if where:
             query = query.where(where, prefilter=True)
-        found = query.select([*COLUMNS, "vector", "_distance"]).limit(limit).to_list()
-        return [Found(_row(r), 1.0 - float(r["_distance"]), r["vector"]) for r in found]
+        found = query.select([*COLUMNS, "_distance"]).limit(limit).to_list()
+        return [
+            Found(_row(r), 1.0 - r["_distance"], similarity=1.0 - r["_distance"]) for r in found
+        ]
 
+    @guarded("search by words")
     def by_text(self, text: str, limit: int, where: str | None) -> list[Found]:
         if not self.has_text_index():
             return []
@@ -166,7 +205,7 @@ class ChunkIndex:
         if where:
             query = query.where(where, prefilter=True)
         found = query.select([*COLUMNS, "vector", "_score"]).limit(limit).to_list()
-        return [Found(_row(r), float(r["_score"]), r["vector"]) for r in found]
+        return [Found(_row(r), float(r["_score"]), vector=r["vector"]) for r in found]
 
     # maintenance
 
@@ -174,16 +213,32 @@ class ChunkIndex:
         return [f"{i.index_type} on {', '.join(i.columns)}" for i in self.table.list_indices()]
 
     def has_text_index(self) -> bool:
-        return any(index.index_type == "FTS" for index in self.table.list_indices())
+        if not self._has_text_index:  # once built, an index stays
+            indices = self.table.list_indices()
+            self._has_text_index = any(index.index_type == "FTS" for index in indices)
+        return self._has_text_index
 
+    @guarded("update its indexes")
     def refresh_indexes(self) -> None:
-        """Bring the indexes up to date with what was added or deleted, and compact."""
-        if self.count() == 0:
-            return
+        """Bring the indexes up to date with what was added or deleted, and compact. Another
+        process may commit at the same time: a conflict is retried on the latest version."""
+        for attempt in range(CONFLICT_ATTEMPTS):
+            try:
+                self._refresh_indexes()
+                return
+            except RuntimeError as exc:
+                if "conflict" not in str(exc).lower() or attempt == CONFLICT_ATTEMPTS - 1:
+                    raise
+                self._table = None
+
+    def _refresh_indexes(self) -> None:
         from lancedb.index import FTS, IvfHnswSq
 
+        if self.count() == 0:
+            return
         if not self.has_text_index():
             self.table.create_index("content", config=FTS(), replace=True)
+            self._has_text_index = True
         has_vector_index = any(i.index_type.startswith("IVF") for i in self.table.list_indices())
         if not has_vector_index and self.count() >= VECTOR_INDEX_MIN_ROWS:
             self.table.create_index("vector", config=IvfHnswSq(distance_type="cosine"))

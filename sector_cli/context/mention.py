@@ -38,6 +38,12 @@ def sources(context: Context, question: str, documents: list[str], k: int) -> tu
         active = Sessions(context).active()
         scope_ids = active.documents if active else None
         scope = f"the session {active.name}" if active else "the indexed documents"
+        if active and not active.documents:
+            raise NotFoundError(
+                f"@context: the session {active.name} has no documents left (they were removed)",
+                f"Give it some: sector context session start {active.name} --docs DOC..., "
+                "or end it: sector context session end",
+            )
     return relevant(context.search(question, k, scope_ids)), scope
 
 

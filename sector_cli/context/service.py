@@ -9,10 +9,12 @@ next `add` collects what it left behind.
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +24,7 @@ from sqlmodel import Session, col, select
 from sector_cli.context.chunking import Chunk, chunk_passages
 from sector_cli.context.hits import Hit
 from sector_cli.context.index import ChunkIndex, ChunkRow, Found
-from sector_cli.context.targets import Target, expand, sha256_of
+from sector_cli.context.targets import Target, absolute, expand, regular_file_size, sha256_of
 from sector_cli.errors import ConfigError, NotFoundError, UsageError
 from sector_cli.plugins.embedder import Embedder
 from sector_cli.plugins.loader import Loader, UnreadableDocument
@@ -38,6 +40,8 @@ if TYPE_CHECKING:
 # Chunks embedded and written together: large batches embed faster and make fewer, larger
 # LanceDB fragments; small enough that an interrupted `add` loses little work.
 FLUSH_CHUNKS = 512
+# A generation reserved this long ago and never published belongs to a write that died.
+PENDING_GRACE = timedelta(hours=1)
 RETRIEVERS = ("hybrid", "vector", "bm25")
 
 
@@ -144,11 +148,13 @@ class Context:
             for found in documents:
                 if found.id == int(cleaned):
                     return found
-        absolute = str(Path(ref).expanduser().absolute())
-        exact = [d for d in documents if d.path == absolute]
+        exact = [d for d in documents if d.path == str(absolute(ref))]
         if exact:
             return exact[0]
-        ends = [d for d in documents if (d.path).endswith("/" + ref.lstrip("./"))]
+        tail = os.path.normpath(ref).removeprefix("./")
+        ends = (
+            [] if tail.startswith("..") else [d for d in documents if d.path.endswith("/" + tail)]
+        )
         if len(ends) == 1:
             return ends[0]
         if len(ends) > 1:
@@ -166,7 +172,6 @@ class Context:
     def add(self, arguments: Sequence[str], prune: bool = False) -> Iterator[AddEvent]:
         """Index files, folders and globs; events report each file, progress and a summary."""
         self._refuse_mixed_models(self.documents())
-        self.collect_garbage()
         started = time.perf_counter()
         summary = Summary()
         targets = list(expand(arguments, frozenset(self.loaders)))
@@ -193,6 +198,7 @@ class Context:
         yield from self._flush(pending, summary)
         if prune:
             yield from self._prune(arguments, summary)
+        self.collect_garbage()  # what interrupted writes left, now that ours is published
         self.index.refresh_indexes()
         summary.seconds = time.perf_counter() - started
         yield progress()
@@ -203,7 +209,7 @@ class Context:
         if target.skipped:
             return Skipped(shown, target.skipped)
         try:
-            size = target.path.stat().st_size
+            size = regular_file_size(target.path)
             if size > self.max_size:
                 return Skipped(
                     shown,
@@ -225,7 +231,10 @@ class Context:
         except Exception as exc:  # a library choking on a malformed file: report, go on
             return Skipped(shown, f"cannot be read ({type(exc).__name__}: {_one_line(exc)})")
         if not chunks:
-            return Skipped(shown, "has no text to index (a scanned PDF needs OCR first)")
+            why = (
+                " (a scanned PDF needs OCR first)" if loader.format_of(target.path) == "pdf" else ""
+            )
+            return Skipped(shown, f"has no text to index{why}")
         return _Pending(target.path, loader.format_of(target.path), digest, size, chunks, old)
 
     def _flush(self, pending: list[_Pending], summary: Summary) -> Iterator[AddEvent]:
@@ -262,9 +271,6 @@ class Context:
         generation exist yet) until `_publish` gives it one."""
         ids = []
         for item in pending:
-            if item.old is not None:
-                ids.append(item.old.id or 0)
-                continue
             row = session.exec(select(Document).where(Document.path == str(item.path))).first()
             if row is None:
                 row = Document(
@@ -277,7 +283,8 @@ class Context:
                     generation="",
                 )
                 session.add(row)
-                session.flush()
+            row.pending, row.pending_since = item.generation, utcnow()
+            session.flush()
             ids.append(row.id or 0)
         return ids
 
@@ -287,12 +294,13 @@ class Context:
             assert row is not None
             row.format, row.sha256, row.size = item.format, item.sha256, item.size
             row.chunks, row.generation = len(item.chunks), item.generation
+            row.pending = row.pending_since = None
             row.pages = max((c.page for c in item.chunks if c.page is not None), default=None)
             row.embedder, row.indexed_at = self.embedder.model_id(), utcnow()
 
     def _prune(self, arguments: Sequence[str], summary: Summary) -> Iterator[AddEvent]:
         """Forget documents under the given folders whose files are gone."""
-        folders = [Path(a).expanduser().absolute() for a in arguments if Path(a).is_dir()]
+        folders = [absolute(a) for a in arguments if absolute(a).is_dir()]
         for document in self.documents():
             path = Path(document.path)
             inside = any(f == path or f in path.parents for f in folders)
@@ -321,15 +329,21 @@ class Context:
 
     def collect_garbage(self) -> int:
         """Delete chunks no catalog row points at (left by an interrupted write)."""
-        visible = {d.generation for d in self.documents()}
-        orphans = [g for g in self.index.generations() if g not in visible]
+        keep = {d.generation for d in self.documents()} | self._pending_generations()
+        orphans = [g for g in self.index.generations() if g not in keep]
         self.index.delete_generations(orphans)
         return len(orphans)
+
+    def _pending_generations(self) -> set[str]:
+        """Generations other writes are busy with (reserved, not yet published)."""
+        since = utcnow() - PENDING_GRACE
+        with self.store.session() as session:
+            query = select(Document.pending).where(col(Document.pending_since) > since)
+            return {g for g in session.exec(query).all() if g}
 
     def reindex(self) -> Iterator[AddEvent]:
         """Re-embed every document with the configured embedder and rebuild the indexes, from
         the stored chunks (the files are not needed), or from the file when they are lost."""
-        self.collect_garbage()
         started = time.perf_counter()
         summary = Summary()
         documents = self.documents()
@@ -349,17 +363,23 @@ class Context:
                     continue
                 rows = _rows(document.id or 0, generation, read.chunks)
                 contents = [chunk.content for chunk in read.chunks]
+            self.store.transaction(partial(self._reserve, document.id, generation))
             self.index.add(rows, contents, self._embed(contents))
-
             self.store.transaction(partial(self._repoint, document.id, generation, len(rows)))
             source.delete_generations([document.generation])
             summary.updated += 1
             summary.chunks += len(rows)
             yield Indexed(document.path, "updated", len(rows))
             yield Progress(done, len(documents), summary.chunks, time.perf_counter() - started)
+        self.collect_garbage()
         self.index.refresh_indexes()
         summary.seconds = time.perf_counter() - started
         yield summary
+
+    def _reserve(self, document_id: int | None, generation: str, session: Session) -> None:
+        row = session.get(Document, document_id)
+        if row is not None:
+            row.pending, row.pending_since = generation, utcnow()
 
     def _repoint(
         self, document_id: int | None, generation: str, chunks: int, session: Session
@@ -367,6 +387,7 @@ class Context:
         row = session.get(Document, document_id)
         if row is not None:
             row.generation, row.chunks, row.embedder = generation, chunks, self.embedder.model_id()
+            row.pending = row.pending_since = None
 
     def _refuse_mixed_models(self, documents: list[Document]) -> None:
         model = self.embedder.model_id()
@@ -427,10 +448,17 @@ class Context:
                 continue
             pieces.append(row.body)
         if not pieces:
-            where = f"page {page}" if page is not None else f"lines {lines}" if lines else ""
+            where = (
+                f" on page {page}"
+                if page is not None
+                else f" at lines {lines[0]}-{lines[1]}"
+                if lines
+                else ""
+            )
+            size = f"It has {document.pages} pages" if document.pages else "See its chunks"
             raise NotFoundError(
-                f"document #{document.id} has no text at {where}".rstrip(" at"),
-                f"It has {document.pages or 0} pages; see `sector context show {document.id}`",
+                f"document #{document.id} has no indexed text{where}",
+                f"{size}: sector context show {document.id} --chunks",
             )
         return "\n\n".join(pieces)
 
@@ -471,7 +499,7 @@ class Context:
         ranked = self.reranker.rank(query, [c[0] for c in candidates.values()])
         hits = []
         for candidate, score in ranked[:k]:
-            _, row, chunk_vector = candidates[candidate.key]
+            _, row, first = candidates[candidate.key]
             document = catalog[row.document_id]
             hits.append(
                 Hit(
@@ -484,14 +512,14 @@ class Context:
                     row.line_start,
                     row.line_end,
                     score,
-                    _cosine(query_vector, chunk_vector),
+                    _similarity(query_vector, first),
                     tuple(candidate.ranks),
                 )
             )
         return hits
 
 
-Candidates = dict[str, tuple[Candidate, ChunkRow, list[float]]]
+Candidates = dict[str, tuple[Candidate, ChunkRow, Found]]
 
 
 def _candidates(found: dict[str, list[Found]], catalog: dict[int, Document]) -> Candidates:
@@ -508,7 +536,7 @@ def _candidates(found: dict[str, list[Found]], catalog: dict[int, Document]) -> 
             key = f"{row.generation}:{row.seq}"
             if key not in candidates:
                 content = f"{row.title}\n{row.body}" if row.title else row.body
-                candidates[key] = (Candidate(key, content), row, result.vector)
+                candidates[key] = (Candidate(key, content), row, result)
             candidates[key][0].ranks[retriever] = rank
             candidates[key][0].scores[retriever] = result.score
     return candidates
@@ -521,10 +549,14 @@ def _rows(document_id: int, generation: str, chunks: list[Chunk]) -> list[ChunkR
     ]
 
 
-def _cosine(query: NDArray[np.float32], vector: list[float]) -> float:
+def _similarity(query: NDArray[np.float32], found: Found) -> float:
+    """Cosine similarity to the query: the vector retriever's, or computed (unit vectors)."""
     import numpy as np
 
-    return float(np.dot(query, np.asarray(vector, dtype=np.float32)))  # both unit length
+    if found.similarity is not None:
+        return found.similarity
+    assert found.vector is not None
+    return float(np.dot(query, np.asarray(found.vector, dtype=np.float32)))
 
 
 def _overlaps(row: ChunkRow, lines: tuple[int, int]) -> bool:
@@ -534,11 +566,14 @@ def _overlaps(row: ChunkRow, lines: tuple[int, int]) -> bool:
 
 
 def _file_lines(path: Path, sha256: str, lines: tuple[int, int]) -> str | None:
+    """Exactly those lines, counted as the loaders count them (only \n ends a line)."""
+    from sector_cli.plugins.loaders.common import read_text
+
     try:
         if sha256_of(path) != sha256:
             return None
-        text = path.read_text(encoding="utf-8-sig").splitlines()
-    except (OSError, UnicodeDecodeError):
+        text = read_text(path).split("\n")
+    except (OSError, UnreadableDocument):
         return None
     start, end = lines
     if start < 1 or start > len(text):
@@ -555,6 +590,8 @@ def _os_reason(exc: OSError) -> str:
 
     if exc.errno == errno.ELOOP:
         return "is a symlink loop"
+    if isinstance(exc, IsADirectoryError):
+        return "is not a regular file"
     if isinstance(exc, PermissionError):
         return "cannot be read (permission denied); fix its permissions"
     return f"cannot be read ({exc.strerror or exc})"

@@ -147,7 +147,10 @@ class Document(SQLModel, table=True):
     pages: int | None = None
     chunks: int
     embedder: str = Field(max_length=200)  # the embedding model's id
-    generation: str = Field(max_length=32)
+    generation: str = Field(max_length=32)  # "" while a first write is in progress
+    # The generation a write in progress is adding (garbage collection leaves it alone).
+    pending: str | None = Field(default=None, max_length=32)
+    pending_since: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     indexed_at: datetime = _timestamp()
 
 

@@ -28,6 +28,8 @@ def upgrade() -> None:
         sa.Column("chunks", sa.Integer(), nullable=False),
         sa.Column("embedder", sa.String(length=200), nullable=False),
         sa.Column("generation", sa.String(length=32), nullable=False),
+        sa.Column("pending", sa.String(length=32), nullable=True),
+        sa.Column("pending_since", sa.DateTime(timezone=True), nullable=True),
         sa.Column("indexed_at", sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint("path", name="uq_context_documents_path"),
     )
