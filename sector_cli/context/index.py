@@ -13,7 +13,6 @@ import functools
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -25,7 +24,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 # Below this many rows an exact scan is faster than any approximate index.
-VECTOR_INDEX_MIN_ROWS = 50_000
+VECTOR_INDEX_MIN_ROWS = 5_000
 COLUMNS = ["document_id", "generation", "seq", "title", "body", "page", "line_start", "line_end"]
 
 
@@ -110,13 +109,12 @@ class ChunkIndex:
         import lancedb
 
         folder.mkdir(parents=True, exist_ok=True)
-        # Every read sees the latest commit: a long-lived process (chat, the MCP server) must
-        # see what another `sector context add` wrote, in step with the SQL catalog.
-        self.db = lancedb.connect(str(folder), read_consistency_interval=timedelta(0))
+        self.db = lancedb.connect(str(folder))
         self.name = table_name(model_id)
         self.dimensions = dimensions
         self._table: Any = None
         self._has_text_index = False
+        self._catalog_seen: frozenset[str] | None = None
 
     @property
     def table(self) -> Any:
@@ -186,6 +184,14 @@ class ChunkIndex:
         return sorted(((_row(r), r["content"]) for r in found), key=lambda p: p[0].seq)
 
     # searching
+
+    def follow(self, generations: frozenset[str]) -> None:
+        """Move to the table's latest commit when the catalog shows generations this handle
+        may not have seen: a long-lived process (chat, the MCP server) then finds what another
+        `sector context add` wrote, at the cost of a refresh only when something changed."""
+        if self._table is not None and generations != self._catalog_seen:
+            self._table.checkout_latest()
+        self._catalog_seen = generations
 
     @guarded("search by meaning")
     def by_vector(self, vector: NDArray[np.float32], limit: int, where: str | None) -> list[Found]:

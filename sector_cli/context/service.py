@@ -13,6 +13,7 @@ import os
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import cached_property, partial
@@ -120,6 +121,10 @@ class Context:
         self.reranker = reranker
         self.loaders = {ext: loader for loader in reversed(loaders) for ext in loader.extensions}
         self.max_size = max_size
+
+    @cached_property
+    def _pool(self) -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="sector-search")
 
     @cached_property
     def index(self) -> ChunkIndex:
@@ -479,6 +484,7 @@ class Context:
             raise UsageError("the search query is empty", 'Search for something: "closures"')
         everything = self.documents()  # one catalog read per search
         self._refuse_mixed_models(everything)
+        self.index.follow(frozenset(d.generation for d in everything))
         wanted_ids = None if documents is None else set(documents)
         catalog = {d.id or 0: d for d in everything if wanted_ids is None or d.id in wanted_ids}
         if not catalog:
@@ -489,9 +495,13 @@ class Context:
         wanted = max(4 * k, 20)
         query_vector = vector if vector is not None else self.embedder.embed_query(query)
         found: dict[str, list[Found]] = {}
-        if retriever in ("hybrid", "vector"):
+        if retriever == "hybrid":  # the two retrievers wait on LanceDB side by side
+            by_text = self._pool.submit(self.index.by_text, query, wanted, where)
             found["vector"] = self.index.by_vector(query_vector, wanted, where)
-        if retriever in ("hybrid", "bm25"):
+            found["bm25"] = by_text.result()
+        elif retriever == "vector":
+            found["vector"] = self.index.by_vector(query_vector, wanted, where)
+        else:
             found["bm25"] = self.index.by_text(query, wanted, where)
         candidates = _candidates(found, catalog)
         if not candidates:
