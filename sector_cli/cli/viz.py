@@ -1,0 +1,39 @@
+"""`sector viz ...`: see what code does. Each visualization's command lives in its own module
+(`cli/viz_*.py`), thin over the viz service; this group only gathers them."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer(
+    help="See what code does: execution traces, call trees, data structures, compiler "
+    "phases, syntax trees and neural networks, in the terminal or as SVG/HTML.",
+    no_args_is_help=True,
+)
+
+# Shared by every visualization: where to write a standalone drawing.
+Out = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        "-o",
+        help="Also write a standalone drawing: .svg (animated when it has steps) or .html.",
+        show_default=False,
+    ),
+]
+
+# name -> "module:function"; each module imports its heavy parts only inside the command.
+COMMANDS: dict[str, str] = {}
+
+
+def _load(target: str) -> Any:
+    module, attribute = target.split(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+for _name, _target in COMMANDS.items():
+    app.command(_name)(_load(_target))
