@@ -44,6 +44,7 @@ COMMANDS: dict[str, str] = {
     "models": "sector_cli.cli.ask:models_app",
     "context": "sector_cli.cli.context:app",
     "mcp": "sector_cli.cli.mcp:mcp",
+    "viz": "sector_cli.cli.viz:app",
     "config": "sector_cli.cli.config:app",
     "doctor": "sector_cli.cli.doctor:doctor",
     "plugins": "sector_cli.cli.plugins:app",

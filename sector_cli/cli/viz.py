@@ -1,11 +1,11 @@
 """`sector viz ...`: see what code does. Each visualization's command lives in its own module
-(`cli/viz_*.py`), thin over the viz service; this group only gathers them."""
+(`cli/viz_*.py`, sharing the `--out` option from cli/options.py), thin over the viz service;
+this group only gathers them."""
 
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 
@@ -15,19 +15,12 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-# Shared by every visualization: where to write a standalone drawing.
-Out = Annotated[
-    Path | None,
-    typer.Option(
-        "--out",
-        "-o",
-        help="Also write a standalone drawing: .svg (animated when it has steps) or .html.",
-        show_default=False,
-    ),
-]
-
 # name -> "module:function"; each module imports its heavy parts only inside the command.
-COMMANDS: dict[str, str] = {}
+COMMANDS: dict[str, str] = {
+    "nn": "sector_cli.cli.viz_nn:nn",
+    "phases": "sector_cli.cli.viz_phases:phases",
+    "ast": "sector_cli.cli.viz_ast:ast",
+}
 
 
 def _load(target: str) -> Any:

@@ -54,6 +54,9 @@ class RunJob:
     """Everything a runner needs: files for the work folder, commands, input, limits.
 
     Commands run with the work folder (`/work`) as their current directory.
+    `read_only` maps a sandbox path to a host folder shown there read-only (a toolchain
+    outside /usr, such as a virtual environment's site-packages); only runners whose
+    `read_only_mounts` is true honour it, so callers check that before giving one.
     """
 
     language: str
@@ -64,6 +67,7 @@ class RunJob:
     limits: Limits = field(default_factory=Limits)
     compile_limits: Limits = COMPILE_LIMITS
     image: str = ""  # for container runners: an image with the language's toolchain
+    read_only: dict[str, str] = field(default_factory=dict)  # sandbox path -> host folder
 
     def to_json(self) -> bytes:
         data = asdict(self)
@@ -83,6 +87,7 @@ class RunJob:
             limits=Limits(**data["limits"]),
             compile_limits=Limits(**data["compile_limits"]),
             image=data.get("image", ""),
+            read_only=data.get("read_only", {}),
         )
 
 
@@ -119,6 +124,7 @@ class Runner(Plugin):
 
     kind: ClassVar[str] = "runners"
     isolation: ClassVar[str] = ""  # a few words on what isolates the program
+    read_only_mounts: ClassVar[bool] = False  # whether it can honour RunJob.read_only
 
     @abstractmethod
     def run(

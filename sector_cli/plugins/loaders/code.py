@@ -64,7 +64,7 @@ class CodeLoader(Loader):
 
 def _parser(path: Path, language: str) -> Parser:
     try:
-        return _cached_parser(language)
+        return cached_parser(language)
     except ImportError as exc:
         package = GRAMMARS[language].package
         raise UnreadableDocument(
@@ -74,7 +74,11 @@ def _parser(path: Path, language: str) -> Parser:
 
 
 @functools.cache
-def _cached_parser(language: str) -> Parser:
+def cached_parser(language: str) -> Parser:
+    """The tree-sitter parser of `language` (a key of GRAMMARS), made once per process.
+
+    Raises ImportError when tree-sitter or the language's grammar package is not installed.
+    """
     from tree_sitter import Language, Parser
 
     grammar = GRAMMARS[language]

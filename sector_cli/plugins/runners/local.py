@@ -11,13 +11,14 @@ import functools
 import os
 import resource
 import shutil
+import stat
 import subprocess
 import time
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from sector_cli.errors import PluginError
+from sector_cli.errors import PluginError, UsageError
 from sector_cli.plugins.base import Availability
 from sector_cli.plugins.runner import (
     WORK_DIR,
@@ -73,9 +74,59 @@ def _system_mounts() -> list[str]:
     return args
 
 
-def bwrap_command(bwrap: str, folder: Path | None, command: list[str], limits: Limits) -> list[str]:
-    """The bubblewrap command line; `folder` (None for a probe) becomes /work."""
+def _mount_args(read_only: Mapping[str, str]) -> list[str]:
+    """bubblewrap arguments showing host folders read-only at the job's sandbox paths; a path
+    that would hide or sit inside what the sandbox itself sets up is refused."""
+    reserved = [PurePosixPath(p) for p in (WORK_DIR, "/proc", "/dev", "/tmp", "/usr", "/etc")]
+    reserved += [PurePosixPath("/", name) for name in TOP_LEVEL]
+    args = []
+    for inside, host in sorted(read_only.items()):
+        target = PurePosixPath(inside)
+        clean = target.is_absolute() and ".." not in target.parts and str(target) == inside
+        if (
+            not clean
+            or target == PurePosixPath("/")
+            or any(target.is_relative_to(r) or r.is_relative_to(target) for r in reserved)
+        ):
+            raise UsageError(
+                f"cannot mount a folder at {inside!r} in the sandbox",
+                "Use a plain absolute path outside /work, /proc, /dev, /tmp, /usr, /etc",
+            )
+        if not Path(host).exists():
+            raise PluginError(
+                f"{host} does not exist: the sandbox cannot show it", "Check the path"
+            )
+        if not _reachable(Path(host)):
+            raise PluginError(
+                f"the sandbox user cannot read {host}: it or a folder above it is private",
+                "Let others read it (chmod o+rx), or use a copy in a public folder",
+            )
+        args += ["--ro-bind", host, inside]
+    return args
+
+
+def _reachable(host: Path) -> bool:
+    """Whether the sandbox's user can reach `host`: as root, the sandbox runs as nobody."""
+    if not is_root():
+        return True
+    path = host.resolve()
+    if any(not folder.stat().st_mode & stat.S_IXOTH for folder in path.parents):
+        return False
+    wanted = stat.S_IROTH | (stat.S_IXOTH if path.is_dir() else 0)
+    return path.stat().st_mode & wanted == wanted
+
+
+def bwrap_command(
+    bwrap: str,
+    folder: Path | None,
+    command: list[str],
+    limits: Limits,
+    read_only: Mapping[str, str] | None = None,
+) -> list[str]:
+    """The bubblewrap command line; `folder` (None for a probe) becomes /work, and
+    `read_only` (sandbox path -> host path) adds read-only views."""
     work = ["--bind", str(folder), WORK_DIR, "--chdir", WORK_DIR] if folder else []
+    work += _mount_args(read_only or {})
     nested = ["--unshare-user", "--disable-userns"] if _supports_disable_userns(bwrap) else []
     return [
         bwrap,
@@ -152,6 +203,7 @@ class LocalRunner(Runner):
         "bubblewrap (user, pid, net, mount, ipc, uts namespaces), uid nobody, read-only /usr, "
         "private /tmp, cgroup pids/memory limits, rlimits"
     )
+    read_only_mounts = True
 
     def _bwrap(self) -> str:
         bwrap = shutil.which("bwrap")
@@ -195,8 +247,9 @@ class LocalRunner(Runner):
                 "Use --runner docker for a run with --net",
             )
         _require_programs(job)
+        _mount_args(job.read_only)  # a bad mount fails here, before anything runs
         with work_folder(job, job.limits) as folder:
-            step = partial(self._step, bwrap, folder)
+            step = partial(self._step, bwrap, folder, job.read_only)
             async for event in compile_then_run(self.name, job, stdin, step):
                 yield event
 
@@ -204,6 +257,7 @@ class LocalRunner(Runner):
         self,
         bwrap: str,
         folder: Path,
+        read_only: Mapping[str, str],
         command: list[str],
         limits: Limits,
         stdin_bytes: bytes,
@@ -214,7 +268,7 @@ class LocalRunner(Runner):
         """Run one command under bubblewrap; yields its output, then one StepResult."""
         cgroup = Cgroup.create(limits.processes + 2, limits.memory_bytes)  # +2: bwrap itself
         join = cgroup.join_files() if cgroup else []
-        argv = bwrap_command(bwrap, folder, command, limits)
+        argv = bwrap_command(bwrap, folder, command, limits, read_only)
         begin = time.monotonic()
         process = await asyncio.create_subprocess_exec(
             *argv,

@@ -1,0 +1,98 @@
+"""`sector viz nn MODEL`: a neural network's layers, shapes, parameters and FLOPs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from sector_cli.cli.options import Json, Out
+
+if TYPE_CHECKING:
+    from sector_cli.viz.network import Network
+
+
+def nn(
+    model: Annotated[
+        Path,
+        typer.Argument(
+            help="An .onnx file, or a .py file that builds a PyTorch module.", show_default=False
+        ),
+    ],
+    input_shape: Annotated[
+        str | None,
+        typer.Option(
+            "--input-shape",
+            "-s",
+            help="Sample input shape, such as 1,3,32,32: needed for a .py file; for an .onnx "
+            "file it sets symbolic sizes. Several inputs: 1,10;1,5.",
+            show_default=False,
+        ),
+    ] = None,
+    module: Annotated[
+        str | None,
+        typer.Option(
+            "--module",
+            "-m",
+            help="In a .py file: the module, or the function or class that builds it "
+            "(default: `model`, then `build()`).",
+            show_default=False,
+        ),
+    ] = None,
+    expand: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--expand",
+            "-e",
+            help="Open a block by name (repeat for more); `--expand all` opens every block.",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: Json = False,
+    out: Out = None,
+) -> None:
+    """Draw a neural network: layers, output shapes, parameters and FLOPs, in blocks.
+
+    A Python file runs in the local sandbox, on zeros of --input-shape.
+    FLOPs are estimates: one multiply-add counts as 2.
+    """
+    from sector_cli.cli.output import Output, console
+    from sector_cli.viz.network import make_view, parse_input_shapes, read_network, to_json
+    from sector_cli.viz.network_render import render_terminal, write_drawing
+
+    output = Output(as_json)
+    network = read_network(model, parse_input_shapes(input_shape), module, _read_torch)
+    view = make_view(network, expand or [])
+    if out is not None:
+        write_drawing(view, out)
+    if as_json:
+        output.json({**to_json(view), **({"out": str(out)} if out else {})})
+        return
+    render_terminal(view, console())
+    if out is not None:
+        sys.stdout.flush()
+        console(stderr=True).print(f"wrote {out}", markup=False)
+
+
+def _read_torch(path: Path, shapes: list[tuple[int, ...]], module: str | None) -> Network:
+    """A Python file, probed in the local sandbox (the Docker image has no torch)."""
+    from sector_cli.cli.output import warn
+    from sector_cli.plugins.runner import Runner
+    from sector_cli.services import open_services
+    from sector_cli.viz.network_torch import choose_runner, read_torch
+
+    services = open_services()
+
+    def plugin(name: str) -> Runner:
+        found = services.plugin("runners", name)
+        assert isinstance(found, Runner)
+        return found
+
+    runner, warning = choose_runner(str(services.settings.get("runs.runner")), plugin)
+    if warning:
+        warn(warning)
+    timeout, memory = services.settings.get("runs.timeout"), services.settings.get("runs.memory")
+    assert isinstance(timeout, float | int) and isinstance(memory, int)
+    return read_torch(path, shapes, module, runner, float(timeout), memory)
