@@ -36,6 +36,7 @@ test: lint typecheck pytest
 bench: setup
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/runs.py
+	$(BIN)/python bench/trace.py
 
 # Needs the Python documentation as its corpus: apt-get install python3.11-doc
 bench-context: setup

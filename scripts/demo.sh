@@ -41,6 +41,17 @@ else
   printf '\nbubblewrap is not installed, so the local sandbox is skipped: apt-get install bubblewrap\n'
 fi
 
+# Visualizations: a traced run, stepped through and drawn as a call tree (in the sandbox), and
+# how the compiler sees the same file.
+if command -v bwrap >/dev/null; then
+  step sector run fib.py --runner local --trace
+  step sector viz trace fib.py --runner local --step 12
+  step sector viz calltree fib.py --runner local --out "$work/calltree.svg"
+  printf 'the call tree is also drawn in %s\n' "$work/calltree.svg"
+fi
+step sector viz phases fib.py --line 2
+step sector viz ast fib.py --depth 3
+
 # The assistant, streaming from the bundled model (offline, through llama.cpp).
 step sector ask "What does the fib function in this file compute? @file:fib.py:1-6" \
   --max-tokens 120 --temperature 0 --seed 1 -v

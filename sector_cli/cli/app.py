@@ -111,6 +111,10 @@ class SectorGroup(TyperGroup):
                 raise
             report_error(error)
             raise typer.Exit(error.exit_code) from None
+        except BrokenPipeError:  # `sector ... | head`: the reader left, as Unix tools go
+            from sector_cli.cli.output import leave_quietly
+
+            leave_quietly()
         except OSError as error:  # disk full, permissions: still one line, not a traceback
             if env.is_true(os.environ.get(env.SECTOR_DEBUG)):
                 raise

@@ -193,6 +193,10 @@ def run(
         str | None, typer.Option("--memory", "-m", help="Memory limit (256M, 1G).")
     ] = None,
     net: Annotated[bool, typer.Option("--net", help="Allow network access.")] = False,
+    trace: Annotated[
+        bool,
+        typer.Option("--trace", help="Record an execution trace (Python): `sector viz trace`."),
+    ] = False,
     project: ProjectName = None,
     as_json: Json = False,
 ) -> None:
@@ -227,9 +231,13 @@ def run(
     )
     runs = services.runs
     source, job = runs.prepare(request)
-    execution = runs.start(
-        source, job, runs.runner(runner), None if isinstance(fed, bytes) else fed
-    )
+    live = None if isinstance(fed, bytes) else fed
+    if trace:  # the trace is the run's stdout; what is shown is the program's own output
+        from sector_cli.viz.tracing import start_traced
+
+        execution = start_traced(services, source, job, runs.runner(runner), live)
+    else:
+        execution = runs.start(source, job, runs.runner(runner), live)
     _drive(execution, as_json)
 
 
@@ -377,10 +385,12 @@ def runs_replay(
     import json
 
     from sector_cli.services import open_services
+    from sector_cli.viz.tracing import program_output
 
     Output(as_json)
-    runs = open_services().runs
-    execution = runs.replay_execution(run_id, runner)
+    services = open_services()
+    runs = services.runs
+    execution = program_output(services, runs.replay_execution(run_id, runner))
     finished = asyncio.run(_stream(execution, as_json=as_json))
     result = runs.compare(run_id, execution.run_id)
     summary = {

@@ -17,9 +17,12 @@ app = typer.Typer(
 
 # name -> "module:function"; each module imports its heavy parts only inside the command.
 COMMANDS: dict[str, str] = {
+    "trace": "sector_cli.cli.viz_trace:trace",
     "nn": "sector_cli.cli.viz_nn:nn",
     "phases": "sector_cli.cli.viz_phases:phases",
     "ast": "sector_cli.cli.viz_ast:ast",
+    "calltree": "sector_cli.cli.viz_calltree:calltree",
+    "ds": "sector_cli.cli.viz_ds:ds",
 }
 
 

@@ -23,6 +23,7 @@ SECTOR_EMBEDDER = "SECTOR_EMBEDDER"
 SECTOR_RERANKER = "SECTOR_RERANKER"
 SECTOR_CONTEXT_MAX_SIZE = "SECTOR_CONTEXT_MAX_SIZE"
 SECTOR_CONTEXT_K = "SECTOR_CONTEXT_K"
+SECTOR_VIZ_MAX_STEPS = "SECTOR_VIZ_MAX_STEPS"
 OPENAI_BASE_URL = "OPENAI_BASE_URL"
 OPENAI_API_KEY = "OPENAI_API_KEY"
 NO_COLOR = "NO_COLOR"
@@ -51,6 +52,7 @@ DESCRIPTIONS: dict[str, str] = {
     SECTOR_RERANKER: "reranker plugin that orders search results (default rrf)",
     SECTOR_CONTEXT_MAX_SIZE: "largest document `sector context add` indexes",
     SECTOR_CONTEXT_K: "how many passages @context retrieves",
+    SECTOR_VIZ_MAX_STEPS: "steps an execution trace records before it only counts",
     OPENAI_BASE_URL: "base URL of an OpenAI-compatible API",
     OPENAI_API_KEY: "API key of the OpenAI-compatible API",
     NO_COLOR: "disable colour in all output",

@@ -342,6 +342,15 @@ KEYS: dict[str, Key] = {
             example="sk-...",
         ),
         Key(
+            "viz.max_steps",
+            "Steps an execution trace records; past them the tracer counts line executions "
+            "and calls instead (the run goes on).",
+            env.SECTOR_VIZ_MAX_STEPS,
+            _parse_number(1, 100_000_000, integer=True),
+            default=1_000_000,
+            example="5000000",
+        ),
+        Key(
             "plugins.load",
             "Allow-list of third-party plugins to load (distribution or plugin names); "
             "built-in plugins always load. Unset: load all; empty: load none.",
@@ -359,7 +368,11 @@ def lookup(name: str) -> Key:
     key = KEYS.get(name)
     if key is not None:
         return key
-    close = difflib.get_close_matches(name, list(KEYS), n=2, cutoff=0.5)
+    # A known section narrows the guess: `files.max_sise` means a files key.
+    section = name.split(".", 1)[0]
+    same_section = [k for k in KEYS if k.startswith(section + ".")]
+    close = difflib.get_close_matches(name, same_section, n=2, cutoff=0.5)
+    close = close or difflib.get_close_matches(name, list(KEYS), n=2, cutoff=0.5)
     hint = (
         f"Did you mean {' or '.join(close)}?"
         if close

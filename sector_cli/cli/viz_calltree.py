@@ -1,0 +1,66 @@
+"""`sector viz calltree FILE|RUN`: the tree of calls a program made, with arguments and
+results."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from sector_cli.cli.options import Json, Out
+
+Target = Annotated[
+    str,
+    typer.Argument(
+        help="A Python file (run traced in the sandbox now) or a recorded run's number.",
+        metavar="FILE|RUN",
+        show_default=False,
+    ),
+]
+
+
+def load_trace(target: str) -> dict[str, Any]:
+    """Python Tutor's trace of a FILE (traced now) or a RUN."""
+    from sector_cli.services import open_services
+    from sector_cli.viz.tracing import tutor_trace
+
+    return tutor_trace(open_services(), target)
+
+
+def calltree(
+    target: Target,
+    max_nodes: Annotated[
+        int,
+        typer.Option(
+            "--max-nodes",
+            "-n",
+            min=1,
+            help="Calls drawn at most: past it, identical subtrees are drawn once with "
+            "their count (\N{MULTIPLICATION SIGN}N), then the deepest levels are folded "
+            "(… N more calls).",
+        ),
+    ] = 200,
+    as_json: Json = False,
+    out: Out = None,
+) -> None:
+    """Draw the tree of calls a program makes: arguments, results, exceptions.
+
+    Recursion shows as depth: `fib(4) → 3` over `fib(3) → 2` and `fib(2) → 1`. A call that
+    ended with an exception is marked ✗ with it. --out writes the tree as .svg, or as .html
+    that replays the calls in order with step controls.
+    """
+    from sector_cli.cli.output import Output, console
+    from sector_cli.viz.calltree import build_calltree, fold, to_json
+    from sector_cli.viz.calltree_render import terminal, write_drawing
+
+    output = Output(as_json)
+    view = fold(build_calltree(load_trace(target)), max_nodes)
+    if out is not None:
+        write_drawing(view, out)
+    if as_json:
+        output.json({**to_json(view), **({"out": str(out)} if out else {})})
+        return
+    screen = console()
+    screen.print(terminal(view, screen.width))
+    if out is not None:
+        console(stderr=True).print(f"wrote {out}", markup=False)

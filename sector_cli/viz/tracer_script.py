@@ -1,0 +1,1155 @@
+"""Sector's execution tracer: the program copied into the sandbox next to the learner's code.
+
+    python3 tracer_script.py MAX_STEPS WALL_SECONDS PROGRAM [ARGS...]
+
+It runs PROGRAM as `__main__` under `sys.settrace` and writes the trace on file descriptor 1
+as newline-separated JSON records (see docs/visualizations/trace.md). The program's own
+`sys.stdout`/`sys.stderr` become records of the trace, so that the trace knows what was
+printed before each step; writes straight to descriptor 1 (os.write, child processes) go to
+standard error instead, so that they never break a record.
+
+It must stay standard-library-only and run on the sandbox's Python (3.11; python3-minimal has
+no `json`, so records are encoded here). Speed matters: a step is a few microseconds. Only the
+frame that ran, and only when its bytecode since the last event could store a variable, has
+its variables compared (by identity); the heap is walked only after bytecode that can mutate
+(calls, item and attribute stores, in-place operators), and a container is compared with a
+shallow copy of itself, in C, before anything is encoded. Objects are encoded once and then
+sent as deltas (list splices, changed dict entries, set additions and removals).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from itertools import compress
+from operator import indexOf, is_, ne
+
+TYPE_CHECKING = False  # not `typing`'s: importing typing costs the tracer's start 5 ms
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
+    from types import CodeType, FrameType
+    from typing import Any, NoReturn, TextIO
+
+    Entry = list[Any]  # a heap entry: see Heap
+    Record = list[Any]  # a frame record: see FRAME, FID...
+    Hook = Callable[[FrameType, str, Any], Any]
+
+VERSION = 1
+LOCALS, HEAP, GLOBALS = 1, 2, 4
+ALL = LOCALS | HEAP | GLOBALS
+ATOMS = (int, float, str, bool, type(None))
+FUNCTION, MODULE, BUILTIN = type(lambda: 0), type(sys), type(len)
+
+
+class _Probe:
+    def method(self) -> None:
+        pass
+
+
+METHOD = type(_Probe().method)
+HIDDEN_ATTRS = frozenset(
+    ("__doc__", "__module__", "__return__", "__dict__", "__locals__", "__weakref__",
+     "__qualname__", "__firstlineno__", "__static_attributes__", "__classcell__")
+)  # fmt: skip
+CO_OPTIMIZED, CO_VARARGS, CO_VARKEYWORDS = 0x1, 0x4, 0x8
+HEAPTYPE = 1 << 9
+FLUSH_EVERY = 4095  # steps between writes (and at every input() and at the end)
+
+# kinds of heap objects; the mutable ones are compared with their shadow on every heap walk
+K_LIST, K_DICT, K_SET, K_INST, K_CLASS, K_DEQUE, K_SLOTS = 1, 2, 3, 4, 5, 6, 7
+K_TUPLE, K_FROZEN, K_OTHER = 8, 9, 10
+MUTABLE_MAX = K_SLOTS
+
+_ESC = {i: f"\\u{i:04x}" for i in range(32)}
+_ESC.update({i: f"\\u{i:04x}" for i in range(0xD800, 0xE000)})
+_ESC.update({34: '\\"', 92: "\\\\", 8: "\\b", 9: "\\t", 10: "\\n", 12: "\\f", 13: "\\r"})
+
+
+def qstr(text: str) -> str:
+    """`text` as a JSON string."""
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return '"' + text + '"'
+    return '"' + text.translate(_ESC) + '"'
+
+
+def num(value: float) -> str:
+    """A float in Python Tutor's encoding: special and whole floats are spelled out."""
+    if value != value:
+        return '["SPECIAL_FLOAT","NaN"]'
+    if value in (float("inf"), float("-inf")):
+        return f'["SPECIAL_FLOAT","{"inf" if value > 0 else "-inf"}"]'
+    if value == int(value):
+        return f'["SPECIAL_FLOAT","{value:.1f}"]'
+    return repr(value)
+
+
+def _classify(name: str, arg: int) -> int:
+    """What one instruction may change: bits of LOCALS, HEAP, GLOBALS."""
+    if name in ("STORE_GLOBAL", "DELETE_GLOBAL"):
+        return GLOBALS
+    if name in ("STORE_NAME", "DELETE_NAME"):
+        return LOCALS | GLOBALS
+    if name.startswith(("STORE_FAST", "DELETE_FAST", "STORE_DEREF", "DELETE_DEREF")):
+        return LOCALS
+    if name.startswith(("STORE_", "DELETE_")):
+        return HEAP  # subscripts, attributes, slices
+    if name == "LOAD_FAST_AND_CLEAR":
+        return LOCALS
+    if name == "BINARY_OP":
+        return HEAP if 13 <= arg <= 25 else 0  # in-place operators may mutate
+    if name.startswith("IMPORT_"):
+        return ALL
+    if name.startswith(("LOAD_", "POP_JUMP", "JUMP", "BUILD_", "UNARY_", "MATCH_", "RETURN_")):
+        return 0
+    if name in _SAFE:
+        return 0
+    return HEAP  # calls and anything not known: assume the worst
+
+
+# Instructions that change nothing a trace shows (or only what the next event shows).
+_SAFE = frozenset((
+    "CACHE", "POP_TOP", "PUSH_NULL", "NOP", "RESUME", "EXTENDED_ARG", "COMPARE_OP", "IS_OP",
+    "CONTAINS_OP", "COPY", "SWAP", "LIST_APPEND", "SET_ADD", "MAP_ADD", "LIST_EXTEND",
+    "SET_UPDATE", "DICT_UPDATE", "DICT_MERGE", "LIST_TO_TUPLE", "FORMAT_VALUE", "FORMAT_SIMPLE",
+    "FORMAT_WITH_SPEC", "CONVERT_VALUE", "GET_ITER", "FOR_ITER", "END_FOR", "POP_ITER", "GET_LEN",
+    "UNPACK_SEQUENCE", "UNPACK_EX", "BINARY_SUBSCR", "BINARY_SLICE", "MAKE_FUNCTION",
+    "SET_FUNCTION_ATTRIBUTE", "MAKE_CELL", "COPY_FREE_VARS", "KW_NAMES", "PRECALL", "TO_BOOL",
+    "NOT_TAKEN", "CHECK_EXC_MATCH", "PUSH_EXC_INFO", "POP_EXCEPT", "RERAISE", "RAISE_VARARGS",
+    "YIELD_VALUE", "INTERPRETER_EXIT", "END_SEND", "GET_YIELD_FROM_ITER", "SETUP_ANNOTATIONS",
+))  # fmt: skip
+
+
+class CodeInfo:
+    """Per code object: its index in the trace and what each stretch of its bytecode may
+    change (computed on first use, per instruction offset where a segment starts)."""
+
+    __slots__ = ("code", "flags", "index", "nested", "runs")
+
+    def __init__(self, index: int, code: CodeType, nested: bool) -> None:
+        self.index = index
+        self.code = code
+        self.nested = nested
+        self.flags = [-1] * (len(code.co_code) // 2 + 1)
+        self.runs: list[list[int]] | None = None
+
+    def segment(self, lasti: int) -> int:
+        """What the bytecode from `lasti` to the end of its line may change (cached)."""
+        if not 0 <= lasti < len(self.flags) * 2:
+            return ALL
+        flags = self.flags[lasti >> 1]
+        return flags if flags >= 0 else self._segment(lasti)
+
+    def _segment(self, lasti: int) -> int:
+        import opcode
+
+        if self.runs is None:
+            runs: list[list[int]] = []
+            for start, end, line in self.code.co_lines():
+                if runs and runs[-1][2] == line and runs[-1][1] == start:
+                    runs[-1][1] = end
+                else:
+                    runs.append([start, end, line or 0])
+            self.runs = runs
+        raw = self.code.co_code
+        for start, end, _line in self.runs:
+            if start <= lasti < end:
+                break
+        else:
+            start, end = lasti, len(raw)
+        names = opcode.opname
+        ops = [(i, names[raw[i]], raw[i + 1]) for i in range(start, end, 2)]
+        first = lasti
+        if any("BACKWARD" in name for _, name, _ in ops):
+            first = start  # a loop inside the line: all of it may run again
+        flags = 0
+        for offset, name, arg in ops:
+            if offset >= first:
+                flags |= _classify(name, arg)
+        self.flags[lasti >> 1] = flags
+        return flags
+
+
+def short_repr(value: Any, depth: int = 0) -> str:
+    """A repr that runs no code of the program (for objects shown as text)."""
+    kind = type(value)
+    if kind in ATOMS:
+        text = repr(value)
+        return text if len(text) < 60 else text[:57] + "..."
+    if depth < 2 and kind in (tuple, list):
+        inner = ", ".join(short_repr(item, depth + 1) for item in value[:12])
+        inner += ", ..." if len(value) > 12 else ""
+        if kind is list:
+            return f"[{inner}]"
+        return f"({inner}{',' if len(value) == 1 else ''})"
+    if kind.__flags__ & HEAPTYPE:
+        return f"<{kind.__name__} object>"
+    try:
+        text = repr(value)
+    except Exception:
+        text = f"<{kind.__name__}>"
+    return text if len(text) < 80 else text[:77] + "..."
+
+
+OBJ, SID, KIND, SHADOW, POS = range(5)  # the fields of a heap entry
+
+
+class Heap:
+    """The program's objects as the trace knows them: each has a small id, its encoding is
+    written once, and a shallow copy of it (its shadow) tells when it changed, so that only
+    the change is written.
+
+    Every mutable object known is compared with its shadow after bytecode that may mutate,
+    all at once and in C (`compress(range(n), map(ne, objects, shadows))`): tens of
+    nanoseconds an object, so that a walk over a heap of thousands costs little. An element
+    replaced by an equal but distinct object (a new empty list for an empty one) is noticed
+    at the container's next change. The heap holds a reference to every object it knows, so
+    an id is never reused while it is known; `sweep` forgets what the program cannot reach."""
+
+    def __init__(self, emit: Callable[[str], None], find_parent: Callable[[CodeType], int]) -> None:
+        self.emit = emit
+        self.find_parent = find_parent  # code -> fid of the frame that defines it, or 0
+        self.known: dict[int, Entry] = {}  # id(obj) -> [obj, sid, kind, shadow, pos]
+        self.new: list[Entry] = []  # entries whose encoding is not written yet
+        self.sid = 0
+        self.sweep_at = 4096
+        self.nested: set[int] = set()  # ids of the code of functions made inside functions
+        self.closures: dict[int, list[tuple[Any, int]]] = {}  # id(code) -> [(function, fid)]
+        self.parents: set[int] = set()  # fids of frames that made a function
+        # the mutable objects, compared in C: a list, dict or set, or an instance's __dict__
+        self.objects: list[Any] = []
+        self.shadows: list[Any] = []
+        self.entries: list[Entry] = []  # entry[POS] is the index in these three
+        self.slow: list[Entry] = []  # deques, classes, instances with slots: one by one
+
+    def val(self, value: Any) -> str:
+        """A value's encoding: atoms as JSON, anything else as ["REF", id]."""
+        kind = type(value)
+        if kind is int:
+            try:
+                return str(value)
+            except ValueError:  # more digits than str() allows
+                return qstr(f"<int of {value.bit_length()} bits>")
+        if kind is str:
+            return qstr(value)
+        if kind is bool:
+            return "true" if value else "false"
+        if value is None:
+            return "null"
+        if kind is float:
+            return num(value)
+        entry = self.known.get(id(value))
+        if entry is None:
+            self.sid += 1
+            entry = [value, self.sid, 0, None, -1]
+            self.known[id(value)] = entry
+            self.new.append(entry)
+        return f'["REF",{entry[SID]}]'
+
+    def drain(self) -> None:
+        """Write the encodings of new objects (which may find more new objects)."""
+        new, emit = self.new, self.emit
+        while new:
+            entry = new.pop()
+            emit(f'["o",{entry[SID]},{self.encode(entry)}]')
+            self.track(entry)
+
+    def track(self, entry: Entry) -> None:
+        kind = entry[KIND]
+        if kind in (K_LIST, K_DICT, K_SET, K_INST):
+            entry[POS] = len(self.objects)
+            self.objects.append(entry[OBJ].__dict__ if kind == K_INST else entry[OBJ])
+            self.shadows.append(entry[SHADOW])
+            self.entries.append(entry)
+        elif kind <= MUTABLE_MAX:
+            self.slow.append(entry)
+
+    def vals(self, items: Iterable[Any]) -> str:
+        val = self.val
+        return "".join(["," + val(item) for item in items])
+
+    def encode(self, entry: Entry) -> str:
+        """An object's Python Tutor encoding; sets its kind and shadow."""
+        obj = entry[OBJ]
+        kind = type(obj)
+        if kind is list:
+            entry[KIND], entry[SHADOW] = K_LIST, obj.copy()
+            return f'["LIST"{self.vals(obj)}]'
+        if kind is tuple:
+            entry[KIND], entry[SHADOW] = K_TUPLE, obj
+            return f'["TUPLE"{self.vals(obj)}]'
+        if kind is dict:
+            entry[KIND], entry[SHADOW] = K_DICT, obj.copy()
+            val = self.val
+            pairs = "".join([f",[{val(k)},{val(v)}]" for k, v in obj.items()])
+            return f'["DICT"{pairs}]'
+        if kind is set or kind is frozenset:
+            entry[KIND] = K_SET if kind is set else K_FROZEN
+            entry[SHADOW] = obj.copy() if kind is set else obj
+            return f'["SET"{self.vals(obj)}]'
+        if kind is FUNCTION:
+            return self.function(entry, obj.__name__, obj.__code__)
+        if kind is METHOD:
+            func = obj.__func__
+            return self.function(entry, func.__name__, getattr(func, "__code__", None))
+        if kind is BUILTIN:
+            entry[KIND] = K_OTHER
+            return f'["FUNCTION",{qstr(getattr(obj, "__name__", "?") + "(...)")},null]'
+        if isinstance(obj, type):
+            return self.klass(entry)
+        if kind is MODULE:
+            entry[KIND] = K_OTHER
+            return f'["module",{qstr(obj.__name__)}]'
+        if kind.__flags__ & HEAPTYPE:
+            return self.instance(entry)
+        if kind.__name__ == "deque" and kind.__module__ == "collections":
+            entry[KIND], entry[SHADOW] = K_DEQUE, list(obj)
+            text = qstr(f"deque({short_repr(list(obj))})")
+            return f'["INSTANCE_PPRINT","deque",{text}]'
+        entry[KIND] = K_OTHER
+        return f'["INSTANCE_PPRINT",{qstr(kind.__name__)},{qstr(short_repr(obj))}]'
+
+    def function(self, entry: Entry, name: str, code: CodeType | None) -> str:
+        """A function: its signature, and the frame it was made in (for closures)."""
+        entry[KIND] = K_OTHER
+        parent = "null"
+        if code is not None and id(code) in self.nested:
+            fid = self.find_parent(code)
+            if fid:
+                self.closures.setdefault(id(code), []).append((entry[OBJ], fid))
+                self.parents.add(fid)
+                parent = str(fid)
+        args = []
+        if code is not None:
+            count = code.co_argcount + code.co_kwonlyargcount
+            args = list(code.co_varnames[: code.co_argcount])
+            if code.co_flags & CO_VARARGS:
+                args.append("*" + code.co_varnames[count])
+            args += code.co_varnames[code.co_argcount : count]
+            if code.co_flags & CO_VARKEYWORDS:
+                args.append("**" + code.co_varnames[count + bool(code.co_flags & CO_VARARGS)])
+        signature = qstr(f"{name}({', '.join(args)})")
+        return f'["FUNCTION",{signature},{parent}]'
+
+    def klass(self, entry: Entry) -> str:
+        obj = entry[OBJ]
+        bases = ",".join(qstr(base.__name__) for base in obj.__bases__ if base is not object)
+        if not obj.__flags__ & HEAPTYPE:  # int, list...: their insides are not the program's
+            entry[KIND] = K_OTHER
+            return f'["CLASS",{qstr(obj.__name__)},[{bases}]]'
+        entry[KIND], entry[SHADOW] = K_CLASS, dict(obj.__dict__)
+        return f'["CLASS",{qstr(obj.__name__)},[{bases}]{self.attrs(entry[SHADOW])}]'
+
+    def attrs(self, mapping: Mapping[Any, Any]) -> str:
+        val = self.val
+        names = sorted(k for k in mapping if type(k) is str and k not in HIDDEN_ATTRS)
+        return "".join(f",[{qstr(k)},{val(mapping[k])}]" for k in names)
+
+    def instance(self, entry: Entry) -> str:
+        obj = entry[OBJ]
+        name = qstr(type(obj).__name__)
+        fields = getattr(type(obj), "_fields", None)
+        if isinstance(obj, tuple) and type(fields) is tuple:  # a namedtuple
+            entry[KIND], entry[SHADOW] = K_TUPLE, obj
+            val = self.val
+            pairs = "".join(f",[{qstr(f)},{val(v)}]" for f, v in zip(fields, obj, strict=False))
+            return f'["INSTANCE",{name}{pairs}]'
+        mapping = getattr(obj, "__dict__", None)
+        if type(mapping) is dict:
+            entry[KIND], entry[SHADOW] = K_INST, mapping.copy()
+            return f'["INSTANCE",{name}{self.attrs(mapping)}]'
+        entry[KIND], entry[SHADOW] = K_SLOTS, slot_values(obj)
+        return f'["INSTANCE",{name}{self.attrs(entry[SHADOW])}]'
+
+    def walk(self) -> None:
+        """Write what changed in the mutable objects known."""
+        entries, update = self.entries, self.update
+        try:
+            changed = list(compress(range(len(self.objects)), map(ne, self.objects, self.shadows)))
+        except Exception:  # an __eq__ of the program's failed: compare by identity instead
+            changed = [i for i, entry in enumerate(entries) if not self.same(entry)]
+        for index in changed:
+            update(entries[index])
+        for entry in self.slow:
+            if not self.same(entry):
+                update(entry)
+        if self.new:
+            self.drain()
+
+    def same(self, entry: Entry) -> bool:
+        """Whether an object still holds what its shadow holds (by identity)."""
+        kind, obj, shadow = entry[KIND], entry[OBJ], entry[SHADOW]
+        if kind == K_SLOTS:
+            obj = slot_values(obj)
+        elif kind == K_CLASS:
+            obj = dict(obj.__dict__)
+        elif kind == K_INST:
+            obj = obj.__dict__
+        if len(obj) != len(shadow):
+            return False
+        if kind == K_SET:
+            return all(item in shadow for item in obj)
+        if kind in (K_LIST, K_DEQUE):
+            return all(map(is_, obj, shadow))
+        return all(map(is_, obj, shadow)) and all(map(is_, obj.values(), shadow.values()))
+
+    def update(self, entry: Entry) -> None:
+        """Write how a changed object changed, and take a new shadow of it."""
+        kind, obj, shadow = entry[KIND], entry[OBJ], entry[SHADOW]
+        if kind == K_LIST:
+            self.splice(entry, obj, shadow)
+        elif kind == K_DICT:
+            self.changed_keys(entry, obj, shadow, False)
+        elif kind == K_INST:
+            self.changed_keys(entry, obj.__dict__, shadow, True)
+        elif kind == K_SET:
+            added, removed = self.vals(obj - shadow)[1:], self.vals(shadow - obj)[1:]
+            self.emit(f'["a",{entry[SID]},[{added}],[{removed}]]')
+            entry[SHADOW] = obj.copy()
+        else:
+            self.emit(f'["o",{entry[SID]},{self.encode(entry)}]')
+        if entry[POS] >= 0:
+            self.shadows[entry[POS]] = entry[SHADOW]
+
+    def splice(self, entry: Entry, obj: list[Any], shadow: list[Any]) -> None:
+        """A list changed: write the stretch that differs (a swap writes two items)."""
+        new_len, old_len = len(obj), len(shadow)
+        low = min(_first_difference(obj, shadow), new_len, old_len)
+        high = _first_difference(reversed(obj), reversed(shadow))
+        high = min(high, new_len - low, old_len - low)
+        body = self.vals(obj[low : new_len - high])[1:]
+        self.emit(f'["s",{entry[SID]},{low},{old_len - high},[{body}]]')
+        entry[SHADOW] = obj.copy()
+
+    def changed_keys(
+        self, entry: Entry, mapping: dict[Any, Any], shadow: dict[Any, Any], is_instance: bool
+    ) -> None:
+        """A dict or an instance changed: write the keys set and the keys removed."""
+        val, changed, missing = self.val, [], object()
+        for key, value in mapping.items():
+            if shadow.get(key, missing) is not value and (
+                not is_instance or (type(key) is str and key not in HIDDEN_ATTRS)
+            ):
+                changed.append(f"[{val(key)},{val(value)}]")
+        gone = ",".join([val(key) for key in shadow if key not in mapping])
+        self.emit(f'["d",{entry[SID]},[{",".join(changed)}],[{gone}]]')
+        entry[SHADOW] = mapping.copy()
+
+    def children(self, entry: Entry) -> list[Entry]:
+        """The known objects directly inside an object, per its shadow."""
+        kind, shadow = entry[KIND], entry[SHADOW]
+        if kind == K_DICT:
+            items = [*shadow, *shadow.values()]
+        elif kind in (K_INST, K_CLASS, K_SLOTS):
+            items = list(shadow.values())
+        elif kind <= K_FROZEN:
+            items = shadow
+        else:
+            return []
+        known = self.known
+        return [known[id(item)] for item in items if type(item) not in ATOMS and id(item) in known]
+
+    def sweep(self, values: Iterable[Any]) -> None:
+        """Forget the objects not reachable from `values` (their ids may then be reused)."""
+        known, marked = self.known, set()
+        todo = [known[id(v)] for v in values if type(v) not in ATOMS and id(v) in known]
+        todo += self.new
+        for pairs in self.closures.values():
+            todo += [known[id(func)] for func, _ in pairs if id(func) in known]
+        while todo:
+            entry = todo.pop()
+            if id(entry[OBJ]) not in marked:
+                marked.add(id(entry[OBJ]))
+                todo += self.children(entry)
+        for key in [key for key in known if key not in marked]:
+            del known[key]
+        self.objects, self.shadows, self.entries, self.slow = [], [], [], []
+        for entry in known.values():
+            if entry[KIND]:
+                self.track(entry)
+        self.sweep_at = max(4096, 2 * len(known))
+
+
+def _first_difference(new: Iterable[Any], old: Iterable[Any]) -> int:
+    """The first index where two lists hold different objects (C speed: no Python loop)."""
+    try:
+        return indexOf(map(is_, new, old), False)
+    except ValueError:
+        return 1 << 62  # no difference as far as the shorter one goes
+
+
+_UNSET = object()
+
+
+def slot_values(obj: Any) -> dict[str, Any]:
+    values = {}
+    for cls in type(obj).__mro__:
+        names = cls.__dict__.get("__slots__", ())
+        for name in (names,) if type(names) is str else names:
+            value = getattr(obj, name, _UNSET)
+            if value is not _UNSET:  # a slot never set has no value
+                values[name] = value
+    return values
+
+
+# A frame record: the frame, its id, whether it is a function's, its variables' names and
+# values as last written, free variables (name -> fid of the frame owning the cell), its
+# CodeInfo, the fids of its parent frames, and whether an exception is unwinding it.
+FRAME, FID, IS_FUNCTION, NAMES, VALUES, HIDDEN, INFO, PARENTS, UNWINDING = range(9)
+
+
+class Tracer:
+    """One traced run: the records written so far, and the hooks for sys.settrace."""
+
+    def __init__(self, path: str, max_steps: int, out_fd: int) -> None:
+        self.path = path
+        self.max_steps = max_steps
+        self.out_fd = out_fd
+        self.buf: list[str] = []
+        self.steps = 0
+        self.stopped = ""
+        self.flushing = False
+        self.counting = False
+        self.line_counts: dict[int, int] = {}
+        self.call_counts: dict[CodeType, int] = {}
+        self.last_output: list[Any] = ["", -1, ""]  # stream, records before it + 1, text
+
+    # output -------------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        self.flushing = True
+        try:
+            buf = self.buf
+            while buf:
+                count = len(buf)
+                data = ("\n".join(buf[:count]) + "\n").encode("utf-8", "surrogatepass")
+                del buf[:count]
+                while data:
+                    try:
+                        data = data[os.write(self.out_fd, data) :]
+                    except InterruptedError:
+                        continue
+        finally:
+            self.flushing = False
+
+    def write(self, tag: str, text: str) -> None:
+        """Program output, as a record in its place among the steps; writes with nothing in
+        between (the pieces of one print) share a record."""
+        buf = self.buf
+        last = self.last_output
+        if last[0] == tag and last[1] == len(buf) and len(last[2]) < 4096:
+            last[2] += text
+            buf[-1] = f'["{tag}",{qstr(last[2])}]'
+        else:
+            buf.append(f'["{tag}",{qstr(text)}]')
+            self.last_output = [tag, len(buf), text]
+        if self.stopped and not self.flushing:
+            self.flush()
+
+    def stop(self, reason: str, detail: str = "") -> None:
+        """Stop recording (time limit, CPU limit, a signal): say so and write it all."""
+        if self.stopped:
+            return
+        self.stopped = reason
+        sys.settrace(None)
+        frame: FrameType | None = sys._getframe()
+        while frame is not None:
+            frame.f_trace = None
+            frame = frame.f_back
+        self.last_output = ["", -1, ""]
+        self.buf.append(f'["T",{qstr(reason)},{qstr(detail)},{self.steps}]')
+        self.emit_counts()
+        if not self.flushing:
+            self.flush()
+
+    def emit_counts(self) -> None:
+        if not self.counting:
+            return
+        lines = ",".join(f'"{line}":{n}' for line, n in sorted(self.line_counts.items()))
+        calls: dict[str, int] = {}
+        for code, count in self.call_counts.items():
+            calls[code.co_name] = calls.get(code.co_name, 0) + count
+        calls_text = ",".join(f"{qstr(name)}:{n}" for name, n in calls.items())
+        self.buf.append(f'["K",{{"lines":{{{lines}}},"calls":{{{calls_text}}}}}]')
+        self.line_counts.clear()
+        self.call_counts.clear()
+
+    # tracing ------------------------------------------------------------------------------
+
+    def install(self, module_code: CodeType, globals_dict: dict[str, Any]) -> Hook:
+        """The sys.settrace hook. Its state lives in closures: the fastest a hook can read."""
+        path, emit, flush, max_steps = self.path, self.buf.append, self.flush, self.max_steps
+        tracer = self
+        codes: dict[int, CodeInfo] = {}  # id(code) -> CodeInfo
+        frames: dict[FrameType, Record] = {}  # frames running or suspended (generators)
+        by_fid: dict[int, Record] = {}  # fid -> record, for frames running, suspended or zombie
+        shown: list[Record] = []  # records whose variables are drawn: globals, live frames, zombies
+        fids = [0]
+        limit = sys.getrecursionlimit() - 60
+        depth = [0]
+        yield_op = _opnum("YIELD_VALUE")
+        loop_ops = {_opnum("FOR_ITER"), _opnum("SEND"), _opnum("END_ASYNC_FOR")}
+        qnames: dict[str, str] = {}
+
+        def find_parent(code: CodeType) -> int:
+            """The function frame nearest the top of the stack whose code made `code`."""
+            frame: FrameType | None = sys._getframe()
+            while frame is not None:
+                record = frames.get(frame)
+                if record is not None and record[IS_FUNCTION]:
+                    for const in frame.f_code.co_consts:
+                        if const is code:
+                            return int(record[FID])
+                frame = frame.f_back
+            return 0
+
+        heap = Heap(emit, find_parent)
+        val, drain, new = heap.val, heap.drain, heap.new
+        _find_nested(module_code, False, heap.nested)
+
+        def walk() -> None:
+            heap.walk()
+            if len(heap.known) > heap.sweep_at:
+                values = [v for record in [*frames.values(), *shown] for v in record[VALUES]]
+                heap.sweep(values)
+
+        def qname(name: str) -> str:
+            quoted = qnames.get(name)
+            if quoted is None:
+                quoted = qnames[name] = qstr(name)
+            return quoted
+
+        def changed(record: Record, name: str, value: Any) -> None:
+            """Write a variable's new value."""
+            hidden = record[HIDDEN]
+            if name in hidden:  # a free variable: drawn in the frame that owns its cell
+                if hidden[name]:
+                    emit(f'["v",{hidden[name]},{qname(name)},{val(value)}]')
+            elif name[0] != "." and (record[IS_FUNCTION] or not _dunder(name)):
+                emit(f'["v",{record[FID]},{qname(name)},{val(value)}]')
+
+        def check_locals(record: Record, mapping: Mapping[str, Any] | None = None) -> None:
+            """Compare a frame's variables with what was last written, by identity."""
+            if mapping is None:
+                mapping = record[FRAME].f_locals
+            values = record[VALUES]
+            if len(mapping) == len(values) and all(map(is_, mapping.values(), values)):
+                return
+            names = record[NAMES]
+            if len(mapping) == len(values) and list(mapping) == names:
+                for index, value in enumerate(mapping.values()):
+                    if value is not values[index]:
+                        values[index] = value
+                        changed(record, names[index], value)
+            else:
+                old = dict(zip(names, values, strict=True))
+                missing = object()
+                for name, value in mapping.items():
+                    if old.pop(name, missing) is not value:
+                        changed(record, name, value)
+                for name in old:
+                    hidden = name in record[HIDDEN] or name[0] == "."
+                    if not hidden and (record[IS_FUNCTION] or not _dunder(name)):
+                        emit(f'["x",{record[FID]},{qname(name)}]')
+                record[NAMES], record[VALUES] = list(mapping), list(mapping.values())
+            if new:
+                drain()
+
+        def check_globals() -> None:
+            check_locals(globals_record, globals_dict)
+
+        globals_record: Record = [None, 0, False, [], [], {}, None, (), False]
+        shown.append(globals_record)
+
+        def code_info(code: CodeType) -> CodeInfo:
+            info = codes.get(id(code))
+            if info is None:
+                info = codes[id(code)] = CodeInfo(len(codes) + 1, code, id(code) in heap.nested)
+                names = ",".join(qstr(name) for name in code.co_varnames)
+                emit(f'["C",{info.index},{qstr(code.co_name)},[{names}]]')
+            return info
+
+        def parents_of(frame: FrameType, code: CodeType) -> tuple[int, ...]:
+            """The frames whose variables a nested function's frame sees (nearest first)."""
+            candidates = heap.closures.get(id(code))
+            if not candidates:
+                fid = find_parent(code)
+                if not fid:
+                    return ()
+                candidates = [(None, fid)]
+            chosen = candidates[-1][1]
+            if code.co_freevars and len(candidates) > 1:  # the function whose cells match
+                mapping = frame.f_locals
+                for func, fid in reversed(candidates):
+                    try:
+                        cells = func.__closure__ or ()
+                        if all(
+                            mapping.get(name) is cell.cell_contents
+                            for name, cell in zip(code.co_freevars, cells, strict=False)
+                        ):
+                            chosen = fid
+                            break
+                    except ValueError:  # an empty cell
+                        continue
+            heap.parents.add(chosen)
+            parent = by_fid.get(chosen)
+            return (chosen, *(parent[PARENTS] if parent is not None else ()))
+
+        def owner_of(name: str, parents: tuple[int, ...]) -> int:
+            for fid in parents:
+                record = by_fid.get(fid)
+                if record is not None and name in record[INFO].code.co_cellvars:
+                    return fid
+            return 0
+
+        def enter(frame: FrameType) -> Record:
+            """A 'call' event: a new frame, or a generator resumed."""
+            record = frames.get(frame)
+            if record is not None:  # a generator resumed: what it holds may have changed
+                emit(f'["F",{record[FID]}]')
+                shown.append(record)
+                check_locals(record)
+                walk()
+                return record
+            code = frame.f_code
+            info = code_info(code)
+            fids[0] += 1
+            fid = fids[0]
+            parents = parents_of(frame, code) if info.nested else ()
+            hidden = {name: owner_of(name, parents) for name in code.co_freevars} if parents else {}
+            function = bool(code.co_flags & CO_OPTIMIZED)
+            record = [frame, fid, function, [], [], hidden, info, parents, False]
+            frames[frame] = by_fid[fid] = record
+            shown.append(record)
+            tail = f",[{','.join(map(str, parents))}]" if parents else ""
+            emit(f'["F",{fid},{info.index}{tail}]')
+            check_locals(record)
+            return record
+
+        def leave(record: Record, suspended: bool) -> None:
+            if shown[-1] is record:
+                shown.pop()
+            else:
+                shown.remove(record)
+            if suspended:
+                return
+            del frames[record[FRAME]]
+            record[FRAME] = None
+            if record[FID] in heap.parents:  # a zombie: still drawn, as its closures' parent
+                shown.append(record)
+            else:
+                del by_fid[record[FID]]
+
+        def settle(flags: int, record: Record) -> None:
+            """Write what the code run since the last event changed."""
+            if flags & LOCALS:
+                if record[FID]:
+                    check_locals(record)
+                else:
+                    check_globals()
+            if flags & GLOBALS and record[FID]:
+                check_globals()
+            if new:
+                drain()
+            if flags & HEAP:
+                walk()
+
+        line_counts, call_counts = self.line_counts, self.call_counts
+
+        def count_line(frame: FrameType, event: str, arg: Any) -> Hook:
+            if event == "line":
+                lineno = frame.f_lineno
+                line_counts[lineno] = line_counts.get(lineno, 0) + 1
+            return count_line
+
+        def count_call(frame: FrameType, event: str, arg: Any) -> Hook | None:
+            code = frame.f_code
+            if code.co_filename != path:
+                return None
+            call_counts[code] = call_counts.get(code, 0) + 1
+            return count_line
+
+        def go_counting(frame: FrameType | None) -> None:
+            """Past the step budget: keep counting lines and calls, nothing else."""
+            tracer.counting = True
+            emit(f'["T","steps","",{max_steps}]')
+            sys.settrace(count_call)
+            while frame is not None:
+                if frame.f_code.co_filename == path:
+                    frame.f_trace = count_line
+                frame = frame.f_back
+            flush()
+
+        def fail(error: Exception) -> None:
+            tracer.stop("error", f"the tracer failed: {exception_message(type(error), error)}")
+
+        pending: list[Any] = [
+            0,
+            None,
+        ]  # what the code since the last event may have changed, and where
+
+        def trace(frame: FrameType, event: str, arg: Any) -> Hook | None:
+            if frame.f_code.co_filename != path or tracer.stopped:
+                return None
+            try:
+                return start(frame)
+            except Exception as error:
+                fail(error)
+                return None
+
+        def leaving(frame: FrameType, arg: Any, record: Record, module: bool) -> None:
+            """A 'return' event: a frame returns, raises out, or a generator yields."""
+            raw, lasti = frame.f_code.co_code, frame.f_lasti
+            suspended = 0 <= lasti < len(raw) and raw[lasti] == yield_op
+            if not module:
+                depth[0] -= 1
+            if not (module and record[UNWINDING]):
+                tracer.steps += 1
+                if tracer.steps > max_steps:
+                    go_counting(frame)
+                    return
+                if record[UNWINDING] and not suspended:  # an exception goes through
+                    emit(f'["r",{frame.f_lineno or 0},null,2]')
+                else:
+                    tail = ",1" if suspended else ""
+                    emit(f'["r",{frame.f_lineno or 0},{val(arg)}{tail}]')
+                    if new:
+                        drain()
+            if not module:
+                leave(record, suspended)
+            back = frame.f_back
+            caller = frames.get(back) if back is not None else None
+            if back is not None and caller is not None:
+                pending[0] = caller[INFO].segment(back.f_lasti)
+                pending[1] = caller
+            else:
+                pending[0] = 0
+
+        def raised(frame: FrameType, arg: Any, record: Record) -> bool:
+            """An 'exception' event: False when it is a loop ending (Python's bookkeeping)."""
+            kind, value = arg[0], arg[1]
+            if kind is StopIteration and frame.f_code.co_code[frame.f_lasti] in loop_ops:
+                return False
+            record[UNWINDING] = True
+            tracer.steps += 1
+            if tracer.steps > max_steps:
+                go_counting(frame)
+                return True
+            emit(f'["e",{frame.f_lineno or 0},{qstr(exception_message(kind, value))}]')
+            pending[0], pending[1] = ALL, record
+            return True
+
+        def start(frame: FrameType) -> Hook | None:
+            code = frame.f_code
+            if depth[0] > limit:
+                tracer.stop("recursion", "the program went deeper than the tracer follows")
+                return None
+            if pending[0]:
+                settle(pending[0], pending[1])
+            module = code is module_code and frame not in frames
+            if module:
+                record = globals_record
+                frames[frame] = record
+                record[INFO] = code_info(code)
+            else:
+                depth[0] += 1
+                record = enter(frame)
+                tracer.steps += 1
+                if tracer.steps > max_steps:
+                    go_counting(frame)
+                    return count_line
+                emit(f'["c",{frame.f_lineno or code.co_firstlineno}]')
+            info = record[INFO]
+            flags = info.flags
+            pending[0] = ALL if module else info.segment(frame.f_lasti)
+            pending[1] = record
+
+            def local(frame: FrameType, event: str, arg: Any) -> Hook | None:
+                try:
+                    if pending[0]:
+                        settle(pending[0], pending[1])
+                    if event == "line":
+                        record[UNWINDING] = False
+                        tracer.steps += 1
+                        if tracer.steps > max_steps:
+                            go_counting(frame)
+                            return count_line(frame, event, arg)
+                        if not tracer.steps & FLUSH_EVERY:
+                            flush()
+                        lasti = frame.f_lasti
+                        segment = flags[lasti >> 1]
+                        pending[0] = segment if segment >= 0 else info.segment(lasti)
+                        pending[1] = record
+                        emit(str(frame.f_lineno))
+                        return local
+                    if event == "return":
+                        leaving(frame, arg, record, module)
+                        return None
+                    if event == "exception" and raised(frame, arg, record):
+                        return count_line if tracer.counting else local
+                    return local
+                except Exception as error:
+                    fail(error)
+                    return None
+
+            return local
+
+        return trace
+
+
+def _find_nested(code: CodeType, inside_function: bool, found: set[int]) -> None:
+    """Collect the ids of the code of functions defined inside functions."""
+    for const in code.co_consts:
+        if type(const) is type(code):
+            if inside_function:
+                found.add(id(const))
+            _find_nested(const, inside_function or bool(const.co_flags & CO_OPTIMIZED), found)
+
+
+def _dunder(name: str) -> bool:
+    return name[:2] == "__" and name[-2:] == "__"
+
+
+def _opnum(name: str) -> int:
+    import opcode
+
+    return opcode.opmap.get(name, -1)
+
+
+def exception_message(kind: type[BaseException], value: BaseException) -> str:
+    try:
+        text = str(value)
+    except Exception:
+        text = "?"
+    return kind.__name__ + (": " + text if text else "")
+
+
+class Capture:
+    """The program's sys.stdout / sys.stderr: what it writes becomes records of the trace."""
+
+    encoding = "utf-8"
+    errors = "strict"
+    newlines = None
+    line_buffering = False
+
+    def __init__(self, tracer: Tracer, tag: str, fd: int) -> None:
+        self.tracer = tracer
+        self.tag = tag
+        self.fd = fd
+        self.buffer = _BinaryCapture(self)
+
+    def write(self, text: str) -> int:
+        if type(text) is not str:
+            if not isinstance(text, str):
+                raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+            text = str(text)
+        if text:
+            self.tracer.write(self.tag, text)
+        return len(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def writable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return False
+
+    def seekable(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        return self.fd
+
+    @property
+    def closed(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
+
+
+class _BinaryCapture:
+    def __init__(self, text: Capture) -> None:
+        self.text = text
+
+    def write(self, data: bytes) -> int:
+        self.text.write(bytes(data).decode("utf-8", "replace"))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+class FlushingStdin:
+    """The program's sys.stdin: writes the trace before every read, so that a prompt shows
+    before the program waits (interactive runs)."""
+
+    def __init__(self, tracer: Tracer, stream: TextIO) -> None:
+        self._tracer = tracer
+        self._stream = stream
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+    def __iter__(self) -> FlushingStdin:
+        return self
+
+    def __next__(self) -> str:
+        line = self.readline()
+        if not line:
+            raise StopIteration
+        return line
+
+    def read(self, *args: Any) -> str:
+        self._tracer.flush()
+        return self._stream.read(*args)
+
+    def readline(self, *args: Any) -> str:
+        self._tracer.flush()
+        return self._stream.readline(*args)
+
+    def readlines(self, *args: Any) -> list[str]:
+        self._tracer.flush()
+        return self._stream.readlines(*args)
+
+
+def _user_traceback(error: BaseException, path: str) -> tuple[str, int | None]:
+    """The program's traceback, without the tracer's own frames."""
+    import traceback
+
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename != path:
+        tb = tb.tb_next
+    lines = traceback.format_exception(type(error), error, tb)
+    last = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == path:
+            last = tb.tb_lineno
+        tb = tb.tb_next
+    return "".join(lines), last
+
+
+def main(argv: list[str]) -> int:
+    import builtins
+
+    if TYPE_CHECKING:
+        import signal
+    else:  # the C module: `signal` imports enum, 4 ms of the tracer's start
+        import _signal as signal
+    import time
+
+    started = time.monotonic()
+    max_steps, wall, path = int(argv[1]), float(argv[2]), os.path.abspath(argv[3])  # noqa: PTH100
+    out_fd = os.dup(1)
+    os.dup2(2, 1)  # raw writes to descriptor 1 go to stderr: the trace stays whole
+    tracer = Tracer(path, max_steps, out_fd)
+    emit = tracer.buf.append
+    python = qstr(sys.version.split()[0])
+    emit(f'["H",{VERSION},{{"file":{qstr(path)},"python":{python},"max_steps":{max_steps}}}]')
+    with open(path, "rb") as handle:  # noqa: PTH123 (no pathlib: a fast start)
+        source = handle.read()
+    try:
+        code = compile(source, path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as error:
+        line = getattr(error, "lineno", None) or 0
+        column = getattr(error, "offset", None) or 0
+        message = f"{type(error).__name__}: {getattr(error, 'msg', None) or error}"
+        emit(f'["S",{line},{column},{qstr(message)}]')
+        tracer.flush()
+        return 2
+
+    module = MODULE("__main__")
+    module.__file__ = path
+    sys.modules["__main__"] = module
+    sys.argv = [argv[3], *argv[4:]]
+    sys.path[0] = os.path.dirname(path)  # noqa: PTH120
+    sys.stdout = Capture(tracer, "1", 1)
+    sys.stderr = Capture(tracer, "2", 2)
+    sys.stdin = FlushingStdin(tracer, sys.stdin)
+    real_input = builtins.input
+
+    def traced_input(prompt: object = "") -> str:
+        if prompt:
+            sys.stdout.write(str(prompt))
+        tracer.flush()
+        line = real_input()
+        if type(sys.stdout) is Capture:  # the echo a terminal shows, as its own record
+            tracer.write("3", line + "\n")
+        return line
+
+    builtins.input = traced_input
+
+    def on_signal(number: int, frame: FrameType | None) -> None:
+        reason = {int(signal.SIGALRM): "time", int(signal.SIGXCPU): "cpu"}.get(number, "signal")
+        tracer.stop(reason, "the run reached its limit")
+        if number != signal.SIGALRM:
+            signal.signal(number, signal.SIG_DFL)
+            os.kill(os.getpid(), number)
+
+    for number in (signal.SIGALRM, signal.SIGXCPU, signal.SIGTERM):
+        signal.signal(number, on_signal)
+    margin = min(1.5, max(0.3, wall * 0.15))
+    signal.setitimer(signal.ITIMER_REAL, max(0.05, wall - margin - (time.monotonic() - started)))
+
+    import atexit
+
+    result = [0]
+
+    def finish() -> None:  # registered first, so it runs last: after the program's own handlers
+        tracer.emit_counts()
+        emit(f'["X",{result[0]},{tracer.steps}]')
+        tracer.flush()
+
+    atexit.register(finish)
+    real_exit = os._exit
+
+    def exit_now(status: int) -> NoReturn:  # os._exit skips atexit: write the trace first
+        result[0] = status
+        finish()
+        real_exit(status)
+
+    os._exit = exit_now
+    hook = tracer.install(code, module.__dict__)
+    status = 0
+    sys.settrace(hook)
+    try:
+        exec(code, module.__dict__)
+    except SystemExit as error:
+        sys.settrace(None)
+        status = _exit_status(error, sys.stderr)
+    except BaseException as error:
+        sys.settrace(None)
+        text, line = _user_traceback(error, path)
+        if not tracer.stopped:
+            tracer.steps += 1
+            message = exception_message(type(error), error)
+            emit(f'["u",{line or 0},{qstr(message)}]')
+        sys.stderr.write(text)
+        status = 1
+    finally:
+        sys.settrace(None)
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    result[0] = status
+    return status
+
+
+def _exit_status(error: SystemExit, stderr: Capture) -> int:
+    code = error.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    stderr.write(str(code) + "\n")
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,763 @@
+"""Execution traces: run a Python program under Sector's tracer in the sandbox, keep the
+trace with the run, and read it back step by step or as Python Tutor's JSON.
+
+The tracer (`tracer_script.py`) runs inside the sandbox through the runs service, like any
+run. Its trace is the run's stdout: one JSON record a line (the format is in
+docs/visualizations/trace.md); the program's own output is inside the trace as records, so
+that each step knows what was printed before it. A trace cut short (time limit, output
+limit, a killed run) is read up to its last whole step.
+
+A trace is read lazily: one pass indexes where each step's records end, and the state at a
+step is rebuilt from the nearest checkpoint, so a trace of a million steps opens in seconds
+and steps in both directions instantly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+import io
+import json
+from array import array
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sector_cli.errors import UsageError
+from sector_cli.plugins.runner import WORK_DIR, Output, RunEvent, RunFinished, RunJob
+
+if TYPE_CHECKING:
+    from sector_cli.plugins.runner import Runner
+    from sector_cli.runs.service import Execution
+    from sector_cli.services import Services
+
+TRACER_FILE = ".sector_tracer.py"
+FORMAT_VERSION = 1
+BYTES_PER_STEP = 256  # output allowance of a traced run per step of its budget
+CHECKPOINT_EVERY = 512
+EVENTS = {"c": "call", "r": "return", "e": "exception", "u": "uncaught_exception"}
+STEP_TAGS = frozenset(b"crue")
+STOP_REASONS = {
+    "steps": "stopped recording after {steps:,} steps (viz.max_steps); lines and calls were "
+    "counted to the end",
+    "time": "the run reached its time limit after {steps:,} steps",
+    "cpu": "the run reached its CPU limit after {steps:,} steps",
+    "signal": "the run was stopped after {steps:,} steps",
+    "recursion": "the program went deeper than the tracer follows, after {steps:,} steps",
+    "error": "the tracer stopped after {steps:,} steps: {detail}",
+}
+
+
+def tracer_source() -> bytes:
+    """The program copied into the sandbox (standard library only)."""
+    return resources.files("sector_cli.viz").joinpath("tracer_script.py").read_bytes()
+
+
+def max_steps(services: Services) -> int:
+    value = services.settings.get("viz.max_steps")
+    assert isinstance(value, int)
+    return value
+
+
+# Before running ----------------------------------------------------------------------------
+
+
+def check_syntax(source: bytes, label: str) -> None:
+    """A program that does not compile has no trace: say where, in one line (exit 2)."""
+    try:
+        compile(source, label, "exec", dont_inherit=True)
+    except SyntaxError as error:
+        where = f"{label}:{error.lineno}" if error.lineno else label
+        column = f":{error.offset}" if error.offset else ""
+        raise UsageError(
+            f"{where}{column}: {type(error).__name__}: {error.msg}",
+            "Fix that line, then trace again (`sector viz phases` shows the tokens up to it)",
+        ) from None
+    except (ValueError, RecursionError, MemoryError) as error:
+        raise UsageError(f"{label}: cannot compile: {error}", "Check the file") from None
+
+
+def traced_job(job: RunJob, steps: int) -> RunJob:
+    """The same run, under the tracer: same files, input, arguments and limits; more room
+    for output (the trace is the run's stdout)."""
+    if job.language != "python" or job.compile:
+        raise UsageError(
+            f"tracing follows Python programs; this is {job.language}",
+            "Trace a .py file (or --lang python)",
+        )
+    name = next(iter(job.files))
+    program = f"{WORK_DIR}/{name}"
+    if program not in job.run:
+        raise UsageError(f"cannot trace this run command: {' '.join(job.run)}", "Trace a file")
+    args = job.run[job.run.index(program) + 1 :]
+    check_syntax(job.files[name], name)
+    command = [
+        job.run[0],
+        "-B",
+        f"{WORK_DIR}/{TRACER_FILE}",
+        str(steps),
+        f"{job.limits.wall_seconds:g}",
+        program,
+        *args,
+    ]
+    room = job.limits.output_bytes + steps * BYTES_PER_STEP
+    return replace(
+        job,
+        files={**job.files, TRACER_FILE: tracer_source()},
+        run=command,
+        limits=replace(job.limits, output_bytes=room),
+    )
+
+
+def is_traced(job: RunJob) -> bool:
+    return TRACER_FILE in job.files and f"{WORK_DIR}/{TRACER_FILE}" in job.run
+
+
+def program_name(job: RunJob) -> str:
+    return next(name for name in job.files if name != TRACER_FILE)
+
+
+# Running ----------------------------------------------------------------------------------
+
+
+def start_traced(
+    services: Services,
+    source: str,
+    job: RunJob,
+    runner: Runner,
+    stdin: AsyncIterator[bytes] | None = None,
+) -> Execution:
+    """Start a traced run (`sector run --trace`): its events show the program's own output,
+    decoded from the trace as it arrives, then one line saying where the trace is."""
+    execution = services.runs.start(source, traced_job(job, max_steps(services)), runner, stdin)
+    return replace(execution, events=_program_events(execution.events, execution.run_id))
+
+
+def program_output(services: Services, execution: Execution) -> Execution:
+    """A run's events as `sector run` shows them: for a traced run (a replay of one), the
+    program's own output decoded from the trace; any other run as it is."""
+    if not is_traced(RunJob.from_json(services.runs.get(execution.run_id).job)):
+        return execution
+    return replace(execution, events=_program_events(execution.events, execution.run_id))
+
+
+async def _program_events(
+    events: AsyncGenerator[RunEvent, None], run_id: int
+) -> AsyncGenerator[RunEvent, None]:
+    reader = _LiveReader()
+    async with contextlib.aclosing(events) as stream:
+        async for event in stream:
+            if isinstance(event, Output) and event.stream == "stdout":
+                for name, data in reader.feed(event.data):
+                    yield Output(name, data, event.t)
+                continue
+            if isinstance(event, RunFinished):
+                note = f"trace: {reader.summary()} · `sector viz trace {run_id}`\n"
+                yield Output("stderr", note.encode(), event.t)
+            yield event
+
+
+class _LiveReader:
+    """Turns the trace's bytes, as they arrive, into the program's output."""
+
+    def __init__(self) -> None:
+        self.partial = b""
+        self.steps = 0
+        self.stopped = ""
+        self.stop_steps = 0
+
+    def feed(self, data: bytes) -> Iterator[tuple[str, bytes]]:
+        *lines, self.partial = (self.partial + data).split(b"\n")
+        for line in lines:
+            if line[:1].isdigit():
+                self.steps += 1
+            elif line[:2] == b'["' and len(line) > 3:
+                tag = line[2]
+                if tag in STEP_TAGS:
+                    self.steps += 1
+                elif tag in b"12ST":
+                    yield from self._record(line)
+
+    def _record(self, line: bytes) -> Iterator[tuple[str, bytes]]:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            return
+        if record[0] in ("1", "2"):
+            yield ("stdout" if record[0] == "1" else "stderr"), str(record[1]).encode()
+        elif record[0] == "S":
+            yield "stderr", f"{record[3]} (line {record[1]})\n".encode()
+        elif record[0] == "T" and not self.stopped:
+            self.stopped, self.stop_steps = str(record[1]), int(record[3])
+
+    def summary(self) -> str:
+        if self.stopped == "steps":
+            return f"{self.stop_steps:,} steps, then counts"
+        if self.stopped:
+            return f"{self.steps:,} steps (cut: {self.stopped})"
+        return f"{self.steps:,} steps"
+
+
+def resolve_target(target: str) -> Path | int:
+    """A FILE, or a RUN number (`12` or `#12`) when no such file exists."""
+    path = Path(target)
+    if path.is_file():
+        return path
+    digits = target.removeprefix("#")
+    if digits.isdigit():
+        return int(digits)
+    if path.exists():
+        raise UsageError(f"{target} is not a file", "Give a Python file or a run number")
+    raise UsageError(
+        f"no file or run {target!r}", "Give a Python file, or a run number from `sector runs ls`"
+    )
+
+
+@dataclass(frozen=True)
+class TraceOptions:
+    """How to run a FILE that is traced on the spot."""
+
+    runner: str | None = None
+    timeout: float | None = None
+    memory: str | None = None
+    stdin: bytes = b""
+    args: tuple[str, ...] = ()
+
+
+def open_trace(services: Services, target: str, options: TraceOptions | None = None) -> Trace:
+    """The trace of a RUN, or of a FILE traced now (and kept as a new run)."""
+    found = resolve_target(target)
+    if isinstance(found, int):
+        return load_trace(services, found)
+    return trace_file(services, found, options or TraceOptions())
+
+
+def trace_file(services: Services, path: Path, options: TraceOptions) -> Trace:
+    from sector_cli.runs.prepare import RunRequest
+
+    runs = services.runs
+    request = RunRequest(
+        file=path,
+        args=list(options.args),
+        stdin=options.stdin,
+        timeout=options.timeout,
+        memory=options.memory,
+    )
+    label, job = runs.prepare(request)
+    if job.language != "python":
+        raise UsageError(f"{path} is {job.language}: tracing follows Python", "Trace a .py file")
+    execution = runs.start(label, traced_job(job, max_steps(services)), runs.runner(options.runner))
+    asyncio.run(_drain(execution.events))
+    return load_trace(services, execution.run_id)
+
+
+async def _drain(events: AsyncGenerator[RunEvent, None]) -> None:
+    async with contextlib.aclosing(events) as stream:
+        async for _event in stream:
+            pass
+
+
+def load_trace(services: Services, run_id: int) -> Trace:
+    runs = services.runs
+    run = runs.get(run_id)
+    job = RunJob.from_json(run.job)
+    if not is_traced(job):
+        raise UsageError(
+            f"run #{run_id} has no trace",
+            f"Trace it: `sector run {run.source} --trace`, or `sector viz trace FILE`",
+        )
+    name = program_name(job)
+    trace = Trace(
+        runs.output(run_id, ("stdout",)),
+        job.files[name].decode("utf-8", errors="replace"),
+        run.source,
+    )
+    trace.run_id, trace.runner, trace.verdict = run_id, run.runner, run.verdict
+    trace.exit_code = run.exit_code
+    trace.raw_stderr = runs.output(run_id, ("stderr",)).decode("utf-8", errors="replace")
+    if trace.syntax_error:
+        raise UsageError(trace.syntax_error, "Fix that line, then trace again")
+    return trace
+
+
+def tutor_trace(services: Services, target: str) -> dict[str, Any]:
+    """Python Tutor's trace (pg_logger's format) of a FILE (traced now) or a RUN, as
+    `json.loads` would give it: {"code": ..., "trace": [step, ...]} (heap keys are strings).
+
+    Each step has line, event (step_line, call, return, exception, uncaught_exception, and a
+    last instruction_limit_reached when the trace was cut), func_name, globals,
+    ordered_globals, stack_to_render, heap and stdout; exception steps have exception_msg.
+    A "sector" key adds what the format has no place for: the run, why the trace stopped
+    early, and how often each line ran and each function was called, over the whole run
+    (past the step budget too)."""
+    return open_trace(services, target).to_tutor()
+
+
+# Reading a trace ---------------------------------------------------------------------------
+
+
+@dataclass
+class Frame:
+    """A frame as the trace knows it at a step."""
+
+    fid: int
+    name: str
+    code: int
+    parents: tuple[int, ...]
+    variables: dict[str, Any] = field(default_factory=dict)
+    zombie: bool = False
+
+    def copy(self) -> Frame:
+        return replace(self, variables=dict(self.variables))
+
+
+@dataclass
+class State:
+    """Everything drawn at one step. Heap encodings are never changed in place (a change
+    makes a new list), so states can share them."""
+
+    frames: dict[int, Frame] = field(default_factory=dict)
+    stack: list[int] = field(default_factory=list)  # live frames, outermost first
+    globals: dict[str, Any] = field(default_factory=dict)
+    heap: dict[int, list[Any]] = field(default_factory=dict)
+    parents: set[int] = field(default_factory=set)  # frames that made a function
+    pop_next: int = 0  # 1: the top frame returned; 2: it returned and is suspended
+
+    def copy(self) -> State:
+        return State(
+            {fid: frame.copy() for fid, frame in self.frames.items()},
+            list(self.stack),
+            dict(self.globals),
+            dict(self.heap),
+            set(self.parents),
+            self.pop_next,
+        )
+
+    def top(self) -> Frame | None:
+        return self.frames[self.stack[-1]] if self.stack else None
+
+    def shown_frames(self) -> list[Frame]:
+        """Live frames and zombies (returned frames still parents of closures), by id."""
+        shown = [self.frames[fid] for fid in self.stack]
+        shown += [f for f in self.frames.values() if f.zombie]
+        return sorted(shown, key=lambda frame: frame.fid)
+
+
+@dataclass(frozen=True)
+class Step:
+    index: int
+    line: int
+    event: str  # step_line | call | return | exception | uncaught_exception
+    exception: str = ""
+
+
+class Trace:
+    """A decoded trace: its steps, the state at any step, output so far, and what the
+    tracer said about the run (stopped, counts, exit)."""
+
+    def __init__(self, data: bytes, source: str, label: str) -> None:
+        self.data = data
+        self.source = source
+        self.label = label
+        self.run_id: int | None = None
+        self.runner = ""
+        self.verdict: str | None = None
+        self.exit_code: int | None = None
+        self.raw_stderr = ""
+        self.python = ""
+        self.codes: dict[int, tuple[str, list[str]]] = {}
+        self.stopped = ""
+        self.stop_detail = ""
+        self.stop_steps = 0
+        self.line_counts: dict[int, int] = {}
+        self.call_counts: dict[str, int] = {}
+        self.finished = False  # the tracer wrote its last record (the run was not cut)
+        self.syntax_error = ""
+        self.uncaught = ""
+        self._ends = array("Q")  # byte offset after each step's record
+        self._lines = array("I")
+        self._events = bytearray()
+        self._calls = array("I")  # per step: the code entered by a call step, else 0
+        self._live: list[tuple[int, int]] = []  # while indexing: (fid, code) of live frames
+        self._suspended: dict[int, int] = {}  # fid -> code of suspended generators
+        self._exceptions: dict[int, str] = {}
+        self._out_steps: list[int] = []  # output i is visible from step _out_steps[i]
+        self._out: list[tuple[str, str]] = []
+        self._checkpoints: list[State] = [State()]
+        self._index()
+
+    # indexing ---------------------------------------------------------------------------
+
+    def _index(self) -> None:
+        stream = io.BytesIO(self.data)
+        offset = 0
+        for raw in stream:
+            offset += len(raw)
+            if not raw.endswith(b"\n"):
+                break  # cut in the middle of a record
+            line = raw[:-1]
+            if line[:1].isdigit():
+                if not self.stopped:
+                    self._add_step(offset, int(line), 0)
+                continue
+            if line[:2] != b'["' or len(line) < 4:
+                continue
+            tag = line[2]
+            if tag in b"crue" and self.stopped:
+                continue
+            if tag in b"crueFH123CTKXS":
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    continue
+                self._meta(record, offset)
+
+    def _add_step(self, offset: int, line: int, event: int, code: int = 0) -> None:
+        self._ends.append(offset)
+        self._lines.append(max(line, 0))
+        self._events.append(event)
+        self._calls.append(code)
+
+    def _meta(self, record: list[Any], offset: int) -> None:
+        tag = record[0]
+        if tag in ("c", "r", "e", "u"):
+            index = len(self._ends)
+            code = self._live[-1][1] if tag == "c" and self._live else 0
+            self._add_step(offset, int(record[1]), ord(tag), code)
+            if tag in ("e", "u"):
+                self._exceptions[index] = str(record[2])
+            if tag == "u":
+                self.uncaught = str(record[2])
+            if tag == "r" and self._live:
+                fid, code = self._live.pop()
+                if len(record) > 3 and record[3] == 1:
+                    self._suspended[fid] = code
+        elif tag == "F":
+            fid = int(record[1])
+            code = int(record[2]) if len(record) > 2 else self._suspended.pop(fid, 0)
+            self._live.append((fid, code))
+        elif tag in ("1", "2", "3"):  # 3: the echo of what input() read, in stdout
+            self._out_steps.append(len(self._ends))
+            self._out.append(("stderr" if tag == "2" else "stdout", str(record[1])))
+        elif tag == "C":
+            self.codes[int(record[1])] = (str(record[2]), [str(n) for n in record[3]])
+        elif tag == "H":
+            self.python = str(record[2].get("python", ""))
+        elif tag == "T" and not self.stopped:
+            self.stopped, self.stop_detail, self.stop_steps = record[1], record[2], record[3]
+        elif tag == "K":
+            for line, count in record[1].get("lines", {}).items():
+                self.line_counts[int(line)] = self.line_counts.get(int(line), 0) + count
+            for name, count in record[1].get("calls", {}).items():
+                self.call_counts[name] = self.call_counts.get(name, 0) + count
+        elif tag == "X":
+            self.finished = True
+        elif tag == "S":
+            self.syntax_error = f"{self.label}:{record[1]}: {record[3]}"
+
+    # steps ------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def step(self, index: int) -> Step:
+        kind = self._events[index]
+        event = EVENTS[chr(kind)] if kind else "step_line"
+        return Step(index, self._lines[index], event, self._exceptions.get(index, ""))
+
+    def lines(self) -> array[int]:
+        return self._lines
+
+    def find_line(self, line: int, start: int, backwards: bool = False) -> int | None:
+        """The next step (after `start`) at `line`; the previous one with `backwards`."""
+        indexes = range(start - 1, -1, -1) if backwards else range(start + 1, len(self))
+        return next((i for i in indexes if self._lines[i] == line), None)
+
+    def stop_message(self) -> str:
+        if not self.stopped:
+            return "" if self.finished else "the trace was cut short (the run was killed)"
+        template = STOP_REASONS.get(self.stopped, "stopped after {steps:,} steps: {detail}")
+        return template.format(steps=self.stop_steps, detail=self.stop_detail)
+
+    def output(self, index: int, stream: str = "stdout") -> str:
+        """What the program wrote on `stream` before step `index` (all of it at the last)."""
+        count = (
+            len(self._out)
+            if index >= len(self) - 1
+            else bisect.bisect_right(self._out_steps, index)
+        )
+        return "".join(text for name, text in self._out[:count] if name == stream)
+
+    def counts(self) -> tuple[dict[int, int], dict[str, int]]:
+        """Executions of each line and calls of each function: those of the recorded steps,
+        plus those counted past the step budget."""
+        lines = dict(self.line_counts)
+        calls = dict(self.call_counts)
+        for index in range(len(self)):
+            if not self._events[index]:
+                line = self._lines[index]
+                lines[line] = lines.get(line, 0) + 1
+            elif self._calls[index]:
+                name = self.code_name(self._calls[index])
+                calls[name] = calls.get(name, 0) + 1
+        return dict(sorted(lines.items())), calls
+
+    def code_name(self, code: int) -> str:
+        return self.codes.get(code, ("?", []))[0]
+
+    def called(self, index: int) -> str:
+        """The function a call step enters ("" for other steps)."""
+        code = self._calls[index]
+        return self.code_name(code) if code else ""
+
+    def state(self, index: int) -> State:
+        """The state at step `index` (0-based)."""
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        slot = index // CHECKPOINT_EVERY
+        while len(self._checkpoints) <= slot:  # build the checkpoints on the way
+            last = len(self._checkpoints) - 1
+            state = self._checkpoints[last].copy()
+            self._advance(state, last * CHECKPOINT_EVERY, (last + 1) * CHECKPOINT_EVERY - 1)
+            self._finish_step(state)
+            self._checkpoints.append(state)
+        state = self._checkpoints[slot].copy()
+        self._advance(state, slot * CHECKPOINT_EVERY, index)
+        return state
+
+    def states(self) -> Iterator[tuple[Step, State]]:
+        """Every step with its state, in order (states are shared: copy to keep one)."""
+        state = State()
+        for index in range(len(self)):
+            self._finish_step(state)
+            self._advance(state, index, index)
+            yield self.step(index), state
+
+    def _advance(self, state: State, first: int, last: int) -> None:
+        """Apply the records of steps first..last; `state` is then at step `last`."""
+        start = self._ends[first - 1] if first else 0
+        end = self._ends[last]
+        for line in self.data[start:end].split(b"\n"):
+            if not line or line[:1].isdigit():
+                if line:
+                    self._finish_step(state)
+                continue
+            tag = line[2:3]
+            if tag in b"1:2:3:C:H:T:K:X:S".split(b":"):
+                continue
+            record = json.loads(line)
+            if tag in (b"c", b"e", b"u"):
+                self._finish_step(state)
+            elif tag == b"r":
+                self._finish_step(state)
+                flag = record[3] if len(record) > 3 else 0
+                top = state.top()
+                if top is not None and flag != 2:  # 2: an exception goes through, no value
+                    top.variables["__return__"] = record[2]
+                state.pop_next = 2 if flag == 1 else 1
+            else:
+                self._finish_step(state)
+                _apply(state, record, self.codes)
+
+    @staticmethod
+    def _finish_step(state: State) -> None:
+        """What happens after a return step is drawn: the frame leaves the stack."""
+        if not state.pop_next or not state.stack:
+            state.pop_next = 0
+            return
+        frame = state.frames[state.stack.pop()]
+        if state.pop_next == 1:
+            if frame.fid in state.parents:
+                frame.zombie = True
+            else:
+                del state.frames[frame.fid]
+        state.pop_next = 0
+
+    # Python Tutor ---------------------------------------------------------------------
+
+    def to_tutor(self) -> dict[str, Any]:
+        """The whole trace in Python Tutor's format (see `tutor_trace`)."""
+        steps: list[dict[str, Any]] = []
+        globals_order: list[str] = []
+        stdout_parts: list[str] = []
+        out_index = 0
+        for step, state in self.states():
+            while out_index < len(self._out) and self._out_steps[out_index] <= step.index:
+                if self._out[out_index][0] == "stdout":
+                    stdout_parts.append(self._out[out_index][1])
+                out_index += 1
+            if step.index == len(self) - 1:
+                stdout_parts += [text for name, text in self._out[out_index:] if name == "stdout"]
+            steps.append(self._tutor_step(step, state, globals_order, "".join(stdout_parts)))
+        if self.stopped and steps:
+            last = dict(steps[-1])
+            last.update(event="instruction_limit_reached", exception_msg=self.stop_message())
+            steps.append(last)
+        lines, calls = self.counts()
+        return {
+            "code": self.source,
+            "trace": steps,
+            "sector": {
+                "format": FORMAT_VERSION,
+                "run": self.run_id,
+                "steps": len(self),
+                "stopped": self.stopped or None,
+                "message": self.stop_message() or None,
+                "line_counts": {str(line): count for line, count in lines.items()},
+                "call_counts": calls,
+            },
+        }
+
+    def _tutor_step(
+        self, step: Step, state: State, globals_order: list[str], stdout: str
+    ) -> dict[str, Any]:
+        for name in state.globals:
+            if name not in globals_order:
+                globals_order.append(name)
+        top = state.top()
+        frames = state.shown_frames()
+        rendered = [self._tutor_frame(frame, state, top) for frame in frames]
+        roots = [*state.globals.values()]
+        for frame in frames:
+            roots += frame.variables.values()
+        entry: dict[str, Any] = {
+            "line": step.line,
+            "event": step.event,
+            "func_name": top.name if top else "<module>",
+            "globals": dict(state.globals),
+            "ordered_globals": [name for name in globals_order if name in state.globals],
+            "stack_to_render": rendered,
+            "heap": {str(sid): enc for sid, enc in reachable(state.heap, roots).items()},
+            "stdout": stdout,
+        }
+        if step.exception:
+            entry["exception_msg"] = step.exception
+        return entry
+
+    def _tutor_frame(self, frame: Frame, state: State, top: Frame | None) -> dict[str, Any]:
+        varnames = self.codes.get(frame.code, ("", []))[1]
+        present = [name for name in varnames if name in frame.variables]
+        others = sorted(n for n in frame.variables if n not in present and n != "__return__")
+        ordered = present + others + (["__return__"] if "__return__" in frame.variables else [])
+        is_parent = frame.fid in state.parents
+        unique = f"{frame.name}_f{frame.fid}" + ("_p" if is_parent else "")
+        return {
+            "func_name": frame.name,
+            "frame_id": frame.fid,
+            "unique_hash": unique + ("_z" if frame.zombie else ""),
+            "is_highlighted": top is not None and frame.fid == top.fid,
+            "is_parent": is_parent,
+            "is_zombie": frame.zombie,
+            "parent_frame_id_list": list(frame.parents),
+            "encoded_locals": dict(frame.variables),
+            "ordered_varnames": ordered,
+        }
+
+
+def reachable(heap: dict[int, list[Any]], roots: list[Any]) -> dict[int, list[Any]]:
+    """The heap objects that `roots` (encoded values) lead to, by ["REF", id], by id."""
+    found: dict[int, list[Any]] = {}
+    todo = list(roots)
+    while todo:
+        value = todo.pop()
+        if isinstance(value, list) and len(value) == 2 and value[0] == "REF":
+            sid = value[1]
+            if sid not in found and sid in heap:
+                found[sid] = heap[sid]
+                todo += contents(heap[sid])
+    return dict(sorted(found.items()))
+
+
+def contents(encoding: list[Any]) -> list[Any]:
+    """The encoded values inside a heap object's encoding."""
+    tag = encoding[0] if encoding else ""
+    if tag in ("LIST", "TUPLE", "SET"):
+        return encoding[1:]
+    if tag == "DICT":
+        return [value for pair in encoding[1:] for value in pair]
+    if tag in HEADER:
+        return [pair[1] for pair in encoding[HEADER[tag] :] if isinstance(pair, list)]
+    return []
+
+
+HEADER = {"DICT": 1, "INSTANCE": 2, "CLASS": 3}
+
+
+def _key(value: Any) -> str:
+    return json.dumps(value)
+
+
+def _apply(state: State, record: list[Any], codes: dict[int, tuple[str, list[str]]]) -> None:
+    """Apply one state record (not a step) of the trace."""
+    tag = record[0]
+    if tag == "v":
+        fid, name, value = record[1], record[2], record[3]
+        target = state.globals if fid == 0 else _frame(state, fid).variables
+        target[name] = value
+    elif tag == "x":
+        fid, name = record[1], record[2]
+        target = state.globals if fid == 0 else _frame(state, fid).variables
+        target.pop(name, None)
+    elif tag == "o":
+        encoding = record[2]
+        state.heap[record[1]] = encoding
+        if encoding[:1] == ["FUNCTION"] and len(encoding) > 2 and encoding[2]:
+            state.parents.add(int(encoding[2]))
+    elif tag == "s":
+        old = state.heap.get(record[1], ["LIST"])
+        start, stop = 1 + record[2], 1 + record[3]
+        state.heap[record[1]] = old[:start] + record[4] + old[stop:]
+    elif tag == "d":
+        _apply_entries(state, record[1], record[2], record[3])
+    elif tag == "a":
+        old = state.heap.get(record[1], ["SET"])
+        gone = {_key(value) for value in record[3]}
+        state.heap[record[1]] = [old[0], *(v for v in old[1:] if _key(v) not in gone), *record[2]]
+    elif tag == "F":
+        _enter(state, record, codes)
+
+
+def _frame(state: State, fid: int) -> Frame:
+    frame = state.frames.get(fid)
+    if frame is None:  # a frame the trace never introduced: keep going
+        frame = state.frames[fid] = Frame(fid, "?", 0, ())
+    return frame
+
+
+def _enter(state: State, record: list[Any], codes: dict[int, tuple[str, list[str]]]) -> None:
+    fid = int(record[1])
+    if len(record) == 2:  # a generator resumed
+        frame = _frame(state, fid)
+        frame.variables.pop("__return__", None)
+    else:
+        code = int(record[2])
+        parents = tuple(int(p) for p in record[3]) if len(record) > 3 else ()
+        name = codes.get(code, ("?", []))[0]
+        frame = Frame(fid, name, code, parents)
+        state.frames[fid] = frame
+        state.parents.update(parents[:1])
+    state.stack.append(fid)
+
+
+def _apply_entries(state: State, sid: int, changed: list[Any], gone: list[Any]) -> None:
+    old = state.heap.get(sid)
+    if old is None:
+        return
+    header = HEADER.get(old[0], 1)
+    pairs = [list(pair) for pair in old[header:]]
+    index = {_key(pair[0]): i for i, pair in enumerate(pairs)}
+    removed = {_key(key) for key in gone}
+    for key, value in changed:
+        position = index.get(_key(key))
+        if position is None:
+            index[_key(key)] = len(pairs)
+            pairs.append([key, value])
+        else:
+            pairs[position] = [key, value]
+    pairs = [pair for pair in pairs if _key(pair[0]) not in removed]
+    if old[0] == "INSTANCE":
+        pairs.sort(key=lambda pair: str(pair[0]))
+    state.heap[sid] = [*old[:header], *pairs]
