@@ -352,7 +352,7 @@ def test_json_is_the_folded_tree(tmp_path: Path) -> None:
 
 def test_cli_json_and_out(sector: Sector, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     traced = trace(RAISES)
-    monkeypatch.setattr("sector_cli.cli.viz_calltree.load_trace", lambda target: traced)
+    monkeypatch.setattr("sector_cli.cli.viz_calltree.tutor", lambda target, options: traced)
     out = tmp_path / "tree.svg"
     result = sector("viz", "calltree", "prog.py", "--json", "--out", str(out))
     assert result.exit_code == 0, result.output

@@ -422,7 +422,7 @@ def test_json_frames() -> None:
 
 def test_cli(sector: Sector, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     traced = trace(BUBBLE)
-    monkeypatch.setattr("sector_cli.cli.viz_calltree.load_trace", lambda target: traced)
+    monkeypatch.setattr("sector_cli.cli.viz_ds.tutor", lambda target, options: traced)
     out = tmp_path / "bubble.html"
     result = sector("viz", "ds", "b.py", "--var", "bubble_sort:a", "--json", "--out", str(out))
     assert result.exit_code == 0, result.output

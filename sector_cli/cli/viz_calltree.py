@@ -3,28 +3,20 @@ results."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from sector_cli.cli.options import Json, Out
-
-Target = Annotated[
-    str,
-    typer.Argument(
-        help="A Python file (run traced in the sandbox now) or a recorded run's number.",
-        metavar="FILE|RUN",
-        show_default=False,
-    ),
-]
-
-
-def load_trace(target: str) -> dict[str, Any]:
-    """Python Tutor's trace of a FILE (traced now) or a RUN."""
-    from sector_cli.services import open_services
-    from sector_cli.viz.tracing import tutor_trace
-
-    return tutor_trace(open_services(), target)
+from sector_cli.cli.viz_program import (
+    Memory,
+    Runner,
+    Stdin,
+    Target,
+    Timeout,
+    trace_options,
+    tutor,
+)
 
 
 def calltree(
@@ -40,6 +32,10 @@ def calltree(
             "(… N more calls).",
         ),
     ] = 200,
+    runner: Runner = None,
+    timeout: Timeout = None,
+    memory: Memory = None,
+    stdin: Stdin = None,
     as_json: Json = False,
     out: Out = None,
 ) -> None:
@@ -54,7 +50,8 @@ def calltree(
     from sector_cli.viz.calltree_render import terminal, write_drawing
 
     output = Output(as_json)
-    view = fold(build_calltree(load_trace(target)), max_nodes)
+    trace = tutor(target, trace_options(runner, timeout, memory, stdin))
+    view = fold(build_calltree(trace), max_nodes)
     if out is not None:
         write_drawing(view, out)
     if as_json:

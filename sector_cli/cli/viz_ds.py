@@ -7,7 +7,15 @@ from typing import Annotated
 import typer
 
 from sector_cli.cli.options import Json, Out
-from sector_cli.cli.viz_calltree import Target
+from sector_cli.cli.viz_program import (
+    Memory,
+    Runner,
+    Stdin,
+    Target,
+    Timeout,
+    trace_options,
+    tutor,
+)
 
 
 def ds(
@@ -47,6 +55,10 @@ def ds(
             help="Draw as: auto, array, dict, linked, tree or graph.",
         ),
     ] = "auto",
+    runner: Runner = None,
+    timeout: Timeout = None,
+    memory: Memory = None,
+    stdin: Stdin = None,
     as_json: Json = False,
     out: Out = None,
 ) -> None:
@@ -61,13 +73,12 @@ def ds(
     import sys
 
     from sector_cli.cli.output import Output, console
-    from sector_cli.cli.viz_calltree import load_trace
     from sector_cli.viz.structures import animate, to_json
     from sector_cli.viz.structures_render import play as play_frames
     from sector_cli.viz.structures_render import terminal, write_drawing
 
     output = Output(as_json)
-    animation = animate(load_trace(target), var, kind)
+    animation = animate(tutor(target, trace_options(runner, timeout, memory, stdin)), var, kind)
     frames = animation.frames
     if step is not None:
         frames = [animation.at_step(step)]

@@ -10,6 +10,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sector_cli.cli.options import Json, Out
+from sector_cli.cli.viz_program import (
+    Memory,
+    Runner,
+    Stdin,
+    Timeout,
+    open_program,
+    trace_options,
+)
 
 if TYPE_CHECKING:
     from sector_cli.viz.trace_view import Navigator
@@ -27,18 +35,10 @@ def trace(
         int | None,
         typer.Option("--step", "-s", min=1, help="Show step N (1 is the first) and exit."),
     ] = None,
-    runner: Annotated[
-        str | None, typer.Option("--runner", "-r", help="docker or local (tracing a FILE).")
-    ] = None,
-    timeout: Annotated[
-        float | None, typer.Option("--timeout", "-t", help="Time limit in seconds (a FILE).")
-    ] = None,
-    memory: Annotated[
-        str | None, typer.Option("--memory", "-m", help="Memory limit, 256M or 1G (a FILE).")
-    ] = None,
-    stdin: Annotated[
-        Path | None, typer.Option("--stdin", help="Feed the traced FILE this input.")
-    ] = None,
+    runner: Runner = None,
+    timeout: Timeout = None,
+    memory: Memory = None,
+    stdin: Stdin = None,
     as_json: Json = False,
     out: Out = None,
 ) -> None:
@@ -50,17 +50,9 @@ def trace(
     --step N prints one step; --json prints the trace in Python Tutor's format.
     """
     from sector_cli.cli.output import Output
-    from sector_cli.services import open_services
-    from sector_cli.viz.tracing import TraceOptions, open_trace
 
     Output(as_json)
-    options = TraceOptions(
-        runner=runner,
-        timeout=timeout,
-        memory=memory,
-        stdin=_read(stdin) if stdin is not None else b"",
-    )
-    found = open_trace(open_services(), target, options)
+    found = open_program(target, trace_options(runner, timeout, memory, stdin))
     if step is not None and step > len(found):
         from sector_cli.errors import UsageError
 
@@ -77,15 +69,6 @@ def trace(
         return
     if step is not None or out is None:
         _print(found, (step or len(found)) - 1)
-
-
-def _read(path: Path) -> bytes:
-    from sector_cli.errors import UsageError
-
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"cannot read --stdin {path}: {exc.strerror}", "Check the path") from None
 
 
 def _print(found: Trace, index: int) -> None:

@@ -5,6 +5,7 @@ and the renderers: rich for the terminal, SVG frames (and HTML pages) through th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -294,7 +295,8 @@ def render_terminal(view: StepView, breakpoints: set[int] | None = None) -> Rend
     if view.exception:
         parts.append(Text(view.exception, "bold red"))
     output = view.stdout[-2000:] + (view.stderr[-1000:] if view.stderr else "")
-    parts.append(Panel(Text(output or "", ""), title="Output so far", title_align="left"))
+    shown = visible(output or "")  # the program must not drive the learner's terminal
+    parts.append(Panel(Text(shown, ""), title="Output so far", title_align="left"))
     if view.note:
         parts.append(Text(view.note, "yellow"))
     return Group(*parts)
@@ -520,3 +522,11 @@ def _draw_output(svg: Svg, view: StepView, x: float, y: float, width: float) -> 
             svg.text(x, bottom + 18, message, size=FONT, bold=True)
             bottom += 22
     return bottom
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def visible(text: str) -> str:
+    """Control characters (escape sequences, bells) written as \\x1b-style escapes."""
+    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import os
 import sys
-from itertools import compress
-from operator import indexOf, is_, ne
+from itertools import compress, repeat
+from operator import indexOf, is_, is_not, ne, or_
 
 TYPE_CHECKING = False  # not `typing`'s: importing typing costs the tracer's start 5 ms
 if TYPE_CHECKING:
@@ -199,10 +199,9 @@ class Heap:
     the change is written.
 
     Every mutable object known is compared with its shadow after bytecode that may mutate,
-    all at once and in C (`compress(range(n), map(ne, objects, shadows))`): tens of
-    nanoseconds an object, so that a walk over a heap of thousands costs little. An element
-    replaced by an equal but distinct object (a new empty list for an empty one) is noticed
-    at the container's next change. The heap holds a reference to every object it knows, so
+    element by element by identity (`map(is_not, ...)`, in C): the program's own __eq__
+    never runs, and an element replaced by an equal but distinct object (1 by 1.0) is a
+    change. The heap holds a reference to every object it knows, so
     an id is never reused while it is known; `sweep` forgets what the program cannot reach."""
 
     def __init__(self, emit: Callable[[str], None], find_parent: Callable[[CodeType], int]) -> None:
@@ -218,6 +217,9 @@ class Heap:
         # the mutable objects, compared in C: a list, dict or set, or an instance's __dict__
         self.objects: list[Any] = []
         self.shadows: list[Any] = []
+        # a dict's values (live views), and its shadow's: () for lists and sets
+        self.views: list[Any] = []
+        self.view_shadows: list[Any] = []
         self.entries: list[Entry] = []  # entry[POS] is the index in these three
         self.slow: list[Entry] = []  # deques, classes, instances with slots: one by one
 
@@ -255,10 +257,13 @@ class Heap:
 
     def track(self, entry: Entry) -> None:
         kind = entry[KIND]
-        if kind in (K_LIST, K_DICT, K_SET, K_INST):
+        if kind in (K_LIST, K_DICT, K_INST):  # sets iterate in no fixed order: one by one
             entry[POS] = len(self.objects)
-            self.objects.append(entry[OBJ].__dict__ if kind == K_INST else entry[OBJ])
+            obj = instance_dict(entry[OBJ]) if kind == K_INST else entry[OBJ]
+            self.objects.append(obj)
             self.shadows.append(entry[SHADOW])
+            self.views.append(obj.values() if type(obj) is dict else ())
+            self.view_shadows.append(_values(entry[SHADOW]))
             self.entries.append(entry)
         elif kind <= MUTABLE_MAX:
             self.slow.append(entry)
@@ -336,7 +341,7 @@ class Heap:
         if not obj.__flags__ & HEAPTYPE:  # int, list...: their insides are not the program's
             entry[KIND] = K_OTHER
             return f'["CLASS",{qstr(obj.__name__)},[{bases}]]'
-        entry[KIND], entry[SHADOW] = K_CLASS, dict(obj.__dict__)
+        entry[KIND], entry[SHADOW] = K_CLASS, dict(instance_dict(obj) or {})
         return f'["CLASS",{qstr(obj.__name__)},[{bases}]{self.attrs(entry[SHADOW])}]'
 
     def attrs(self, mapping: Mapping[Any, Any]) -> str:
@@ -353,7 +358,7 @@ class Heap:
             val = self.val
             pairs = "".join(f",[{qstr(f)},{val(v)}]" for f, v in zip(fields, obj, strict=False))
             return f'["INSTANCE",{name}{pairs}]'
-        mapping = getattr(obj, "__dict__", None)
+        mapping = instance_dict(obj)
         if type(mapping) is dict:
             entry[KIND], entry[SHADOW] = K_INST, mapping.copy()
             return f'["INSTANCE",{name}{self.attrs(mapping)}]'
@@ -361,36 +366,43 @@ class Heap:
         return f'["INSTANCE",{name}{self.attrs(entry[SHADOW])}]'
 
     def walk(self) -> None:
-        """Write what changed in the mutable objects known."""
-        entries, update = self.entries, self.update
-        try:
-            changed = list(compress(range(len(self.objects)), map(ne, self.objects, self.shadows)))
-        except Exception:  # an __eq__ of the program's failed: compare by identity instead
-            changed = [i for i, entry in enumerate(entries) if not self.same(entry)]
-        for index in changed:
+        """Write what changed in the mutable objects known. Objects are compared by identity
+        only: the program's own __eq__ never runs, and 1 replaced by 1.0 is a change."""
+        objects, shadows, entries, update = self.objects, self.shadows, self.entries, self.update
+        # All in C, no Python call per object: lengths, then items (keys), then dict values.
+        resized = map(ne, map(len, objects), map(len, shadows))
+        moved = map(any, map(map, repeat(is_not), objects, shadows))
+        revalued = map(any, map(map, repeat(is_not), self.views, self.view_shadows))
+        changed = map(or_, map(or_, resized, moved), revalued)
+        for index in list(compress(range(len(objects)), changed)):
             update(entries[index])
+        same = self.same
         for entry in self.slow:
-            if not self.same(entry):
+            if not same(entry):
                 update(entry)
         if self.new:
             self.drain()
 
     def same(self, entry: Entry) -> bool:
-        """Whether an object still holds what its shadow holds (by identity)."""
+        """Whether an object still holds exactly the objects its shadow holds."""
         kind, obj, shadow = entry[KIND], entry[OBJ], entry[SHADOW]
         if kind == K_SLOTS:
             obj = slot_values(obj)
         elif kind == K_CLASS:
-            obj = dict(obj.__dict__)
+            obj = dict(instance_dict(obj) or {})
         elif kind == K_INST:
-            obj = obj.__dict__
+            obj = instance_dict(obj)
+            if obj is None:
+                return True
         if len(obj) != len(shadow):
             return False
         if kind == K_SET:
             return all(item in shadow for item in obj)
         if kind in (K_LIST, K_DEQUE):
-            return all(map(is_, obj, shadow))
-        return all(map(is_, obj, shadow)) and all(map(is_, obj.values(), shadow.values()))
+            return not any(map(is_not, obj, shadow))
+        return not any(map(is_not, obj, shadow)) and not any(
+            map(is_not, obj.values(), shadow.values())
+        )
 
     def update(self, entry: Entry) -> None:
         """Write how a changed object changed, and take a new shadow of it."""
@@ -400,7 +412,7 @@ class Heap:
         elif kind == K_DICT:
             self.changed_keys(entry, obj, shadow, False)
         elif kind == K_INST:
-            self.changed_keys(entry, obj.__dict__, shadow, True)
+            self.changed_keys(entry, instance_dict(obj) or {}, shadow, True)
         elif kind == K_SET:
             added, removed = self.vals(obj - shadow)[1:], self.vals(shadow - obj)[1:]
             self.emit(f'["a",{entry[SID]},[{added}],[{removed}]]')
@@ -409,6 +421,7 @@ class Heap:
             self.emit(f'["o",{entry[SID]},{self.encode(entry)}]')
         if entry[POS] >= 0:
             self.shadows[entry[POS]] = entry[SHADOW]
+            self.view_shadows[entry[POS]] = _values(entry[SHADOW])
 
     def splice(self, entry: Entry, obj: list[Any], shadow: list[Any]) -> None:
         """A list changed: write the stretch that differs (a swap writes two items)."""
@@ -463,10 +476,15 @@ class Heap:
         for key in [key for key in known if key not in marked]:
             del known[key]
         self.objects, self.shadows, self.entries, self.slow = [], [], [], []
+        self.views, self.view_shadows = [], []
         for entry in known.values():
             if entry[KIND]:
                 self.track(entry)
         self.sweep_at = max(4096, 2 * len(known))
+
+
+def _values(shadow: Any) -> Any:
+    return shadow.values() if type(shadow) is dict else ()
 
 
 def _first_difference(new: Iterable[Any], old: Iterable[Any]) -> int:
@@ -478,6 +496,15 @@ def _first_difference(new: Iterable[Any], old: Iterable[Any]) -> int:
 
 
 _UNSET = object()
+
+
+def instance_dict(obj: Any) -> Any:
+    """An object's own __dict__, read without running the program's code (a __getattribute__
+    or a __dict__ property of its class); None when it has none."""
+    try:
+        return object.__getattribute__(obj, "__dict__")
+    except Exception:
+        return None
 
 
 def slot_values(obj: Any) -> dict[str, Any]:
