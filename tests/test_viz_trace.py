@@ -598,3 +598,31 @@ def test_counts_and_exit(tmp_path) -> None:
     lines, calls = found.counts()
     assert lines[5] == 30 and calls["f"] == 30
     assert "20 steps" in found.stop_message()
+
+
+def test_the_program_own_eq_never_runs_and_equal_replacements_show(traced) -> None:
+    document = traced(
+        "class Loud:\n"
+        "    calls = 0\n"
+        "    def __eq__(self, other):\n"
+        "        Loud.calls += 1\n"
+        "        return True\n"
+        "\n"
+        "a = [Loud()]\n"
+        "a[0] = Loud()\n"
+        "b = [1, 2]\n"
+        "b[0] = 1.0\n"
+        "b[1] = True\n"
+        "calls = Loud.calls\n"
+    )
+    last = steps_of(document)[-1]
+    assert last["globals"]["calls"] == 0  # tracing did not call __eq__
+    assert heap_of(last, last["globals"]["b"]) == ["LIST", ["SPECIAL_FLOAT", "1.0"], True]
+
+
+def test_a_returned_object_is_on_the_heap_of_its_return_step(traced) -> None:
+    document = traced("def squares(n):\n    return [i * i for i in range(n)]\n\ns = squares(4)\n")
+    returns = [s for s in steps_of(document) if s["event"] == "return"]
+    for step in returns:
+        value = step["stack_to_render"][-1]["encoded_locals"]["__return__"]
+        assert heap_of(step, value) == ["LIST", 0, 1, 4, 9]

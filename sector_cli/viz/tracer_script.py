@@ -838,9 +838,10 @@ class Tracer:
                     emit(f'["r",{frame.f_lineno or 0},null,2]')
                 else:
                     tail = ",1" if suspended else ""
-                    emit(f'["r",{frame.f_lineno or 0},{val(arg)}{tail}]')
-                    if new:
+                    returned = val(arg)
+                    if new:  # the value's encoding first: the return step shows it
                         drain()
+                    emit(f'["r",{frame.f_lineno or 0},{returned}{tail}]')
             if not module:
                 leave(record, suspended)
             back = frame.f_back
