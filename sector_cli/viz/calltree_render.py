@@ -4,12 +4,12 @@ spread evenly over the run when there are more; the captions say so)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from sector_cli.viz.calltree import CallNode, CallView
 from sector_cli.viz.svg import Svg, text_width, write_output
+from sector_cli.viz.tree_layout import Box, place, text_box
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -124,27 +124,7 @@ STYLE = (
 )
 
 
-@dataclass(eq=False)
-class _Box:
-    node: CallNode | None  # None: a "… N more calls" marker
-    lines: list[str]
-    depth: int
-    children: list[_Box] = field(default_factory=list)
-    width: float = 0.0
-    block: float = 0.0
-    offset: float = 0.0
-    starts: list[float] = field(default_factory=list)
-    left: float = 0.0
-    x: float = 0.0
-    y: float = 0.0
-
-    @property
-    def height(self) -> float:
-        return len(self.lines) * LINE_H + PAD
-
-    @property
-    def center(self) -> float:
-        return self.x + self.width / 2
+_Box: TypeAlias = Box[CallNode]  # item None: a "… N more calls" marker
 
 
 def _lines(node: CallNode) -> list[str]:
@@ -159,49 +139,24 @@ def _lines(node: CallNode) -> list[str]:
 
 
 def layout(view: CallView) -> list[_Box]:
-    """Boxes placed top-down: each subtree gets a block as wide as its children's blocks side
-    by side (or its own box), the parent centred over its first and last child. Parents come
-    before their children, the root first."""
-    ordered: list[_Box] = []
+    """Boxes placed as a tidy tree (`tree_layout.place`), parents before their children, the
+    root first. A node whose deeper calls are folded has a marker box as its last child."""
+    boxes: list[_Box] = []
     markers: list[tuple[_Box, _Box]] = []
     todo: list[tuple[CallNode, _Box | None]] = [(view.root, None)]
     while todo:  # pre-order without recursion: trees can be deep
         node, parent = todo.pop()
-        box = _Box(node, _lines(node), node.depth)
-        ordered.append(box)
+        box: _Box = text_box(node, _lines(node), node.depth, FONT_SIZE, PAD)
+        boxes.append(box)
         if parent is not None:
             parent.children.append(box)
         todo.extend((child, box) for child in reversed(node.children))
         marker = more(node)
         if marker:
-            mark = _Box(None, [marker], node.depth + 1)
-            ordered.append(mark)
-            markers.append((box, mark))
+            markers.append((box, text_box(None, [marker], node.depth + 1, FONT_SIZE, PAD)))
     for box, mark in markers:  # after the calls under the same box
         box.children.append(mark)
-    for box in ordered:
-        box.width = max(text_width(line, FONT_SIZE) for line in box.lines) + 2 * PAD
-    for box in reversed(ordered):  # children before parents
-        inner = sum(c.block for c in box.children) + H_GAP * max(len(box.children) - 1, 0)
-        box.block = max(box.width, inner)
-        box.offset = (box.block - box.width) / 2
-        if box.children:
-            cursor = (box.block - inner) / 2
-            for child in box.children:
-                box.starts.append(cursor)
-                cursor += child.block + H_GAP
-            first = box.starts[0] + box.children[0].offset + box.children[0].width / 2
-            last = box.starts[-1] + box.children[-1].offset + box.children[-1].width / 2
-            middle = min(max((first + last) / 2, box.width / 2), box.block - box.width / 2)
-            box.offset = middle - box.width / 2
-    row = max((b.height for b in ordered), default=LINE_H) + V_GAP
-    ordered[0].left = MARGIN
-    for box in ordered:  # parents before children: places from the top down
-        box.x = box.left + box.offset
-        box.y = TOP + box.depth * row
-        for start, child in zip(box.starts, box.children, strict=True):
-            child.left = box.left + start
-    return ordered
+    return place(boxes[0], h_gap=H_GAP, v_gap=V_GAP, line_h=LINE_H, pad=PAD, left=MARGIN, top=TOP)
 
 
 # Drawing -------------------------------------------------------------------------------------
@@ -219,28 +174,28 @@ def drawing(view: CallView, boxes: list[_Box], step: int | None = None) -> Svg:
     svg.text(MARGIN, 22, title, size=12, bold=True)
 
     def shown(box: _Box) -> bool:
-        if step is None or box.node is None or not box.node.call.id:
+        if step is None or box.item is None or not box.item.call.id:
             return True
-        return box.node.call.call_step <= step
+        return box.item.call.call_step <= step
 
     for box in boxes:
-        if box.node is not None and shown(box):
+        if box.item is not None and shown(box):
             for child in box.children:
-                if child.node is not None and shown(child):
+                if child.item is not None and shown(child):
                     _edge(svg, box, child)
     for box in boxes:
-        if box.node is None:
+        if box.item is None:
             continue
         if shown(box):
             _box(svg, box, step)
             for child in box.children:
-                if child.node is None and (step is None or _returned(box, step)):
+                if child.item is None and (step is None or _returned(box, step)):
                     _marker(svg, box, child)
     return svg
 
 
 def _returned(box: _Box, step: int) -> bool:
-    node = box.node
+    node = box.item
     if node is None or not node.call.id:
         return True
     return node.call.return_step is not None and node.call.return_step <= step
@@ -260,7 +215,7 @@ def _marker(svg: Svg, parent: _Box, box: _Box) -> None:
 
 
 def _box(svg: Svg, box: _Box, step: int | None) -> None:
-    node = box.node
+    node = box.item
     assert node is not None
     call = node.call
     done = step is None or _returned(box, step)

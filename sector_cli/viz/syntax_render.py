@@ -9,13 +9,13 @@ so every drawn node is a step.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from sector_cli.errors import UsageError
 from sector_cli.viz.svg import FONT, PAGE_STYLE, Svg, esc, text_width, write_output
 from sector_cli.viz.syntax import Folded, Order, SyntaxNode, SyntaxTree
+from sector_cli.viz.tree_layout import Box, place, text_box
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -144,27 +144,7 @@ MARGIN = 16
 TOP = 52
 
 
-@dataclass
-class _Box:
-    node: SyntaxNode | None  # None: a "+k nodes" marker for what is cut or folded
-    lines: list[str]
-    width: float
-    depth: int
-    children: list[_Box] = field(default_factory=list)
-    block: float = 0.0  # width of the subtree's block
-    starts: list[float] = field(default_factory=list)  # children's blocks, from its left
-    offset: float = 0.0  # of the box, from its block's left
-    left: float = 0.0  # of its block
-    x: float = 0.0
-    y: float = 0.0
-
-    @property
-    def height(self) -> float:
-        return len(self.lines) * LINE_H + PAD
-
-    @property
-    def center(self) -> float:
-        return self.x + self.width / 2
+_Box: TypeAlias = Box[SyntaxNode]  # item None: a "+k nodes" marker for what is cut or folded
 
 
 def _box_lines(node: SyntaxNode) -> list[str]:
@@ -175,49 +155,35 @@ def _box_lines(node: SyntaxNode) -> list[str]:
 
 
 def layout(tree: SyntaxTree, folded: Folded) -> list[_Box]:
-    """A layered tidy drawing: rows by depth; each subtree gets a block as wide as its
-    children's blocks side by side (or its own box), and a parent is centred over its first
-    and last child. Returns the boxes, parents before children, root first."""
+    """Boxes placed as a tidy tree (`tree_layout.place`), rows as tall as a box of three
+    lines. Returns the boxes in the order of `folded.shown`, each marker right after the box
+    whose nodes it counts (its last child)."""
     boxes: dict[int, _Box] = {}
     ordered: list[_Box] = []
     for node_id in folded.shown:
         node = tree.nodes[node_id]
-        lines = _box_lines(node)
-        width = max(text_width(line, FONT_SIZE) for line in lines) + 2 * PAD
-        box = boxes[node_id] = _Box(node, lines, width, node.depth)
+        box = boxes[node_id] = text_box(node, _box_lines(node), node.depth, FONT_SIZE, PAD)
         ordered.append(box)
         if node.parent is not None and node.parent in boxes:
             boxes[node.parent].children.append(box)
         if node_id in folded.hidden:
             text = f"+{folded.hidden[node_id]:,} nodes"
-            marker = _Box(None, [text], text_width(text, FONT_SIZE) + 2 * PAD, node.depth + 1)
+            marker: _Box = text_box(None, [text], node.depth + 1, FONT_SIZE, PAD)
             box.children.append(marker)
             ordered.append(marker)
     for box in ordered:  # a marker goes after the shown children appended later
-        box.children.sort(key=lambda child: child.node is None)
-    for box in reversed(ordered):  # children before parents: blocks from the bottom up
-        inner = sum(c.block for c in box.children) + H_GAP * max(len(box.children) - 1, 0)
-        box.block = max(box.width, inner)
-        box.offset = (box.block - box.width) / 2
-        if box.children:
-            cursor = (box.block - inner) / 2
-            for child in box.children:
-                box.starts.append(cursor)
-                cursor += child.block + H_GAP
-            first, last = box.children[0], box.children[-1]
-            centers = [
-                start + child.offset + child.width / 2
-                for start, child in ((box.starts[0], first), (box.starts[-1], last))
-            ]
-            middle = min(max(sum(centers) / 2, box.width / 2), box.block - box.width / 2)
-            box.offset = middle - box.width / 2
+        box.children.sort(key=lambda child: child.item is None)
     if ordered:
-        ordered[0].left = MARGIN
-    for box in ordered:  # parents before children: absolute places from the top down
-        box.x = box.left + box.offset
-        box.y = TOP + box.depth * (LINE_H * 3 + PAD + V_GAP)
-        for start, child in zip(box.starts, box.children, strict=True):
-            child.left = box.left + start
+        place(
+            ordered[0],
+            h_gap=H_GAP,
+            v_gap=V_GAP,
+            line_h=LINE_H,
+            pad=PAD,
+            left=MARGIN,
+            top=TOP,
+            row_lines=3,
+        )
     return ordered
 
 
@@ -262,10 +228,10 @@ def _edge(svg: Svg, parent: _Box, child: _Box) -> None:
     x2, y2 = child.center, child.y
     middle = (y1 + y2) / 2
     svg.path(f"M{x1:.1f},{y1:.1f} C{x1:.1f},{middle:.1f} {x2:.1f},{middle:.1f} {x2:.1f},{y2:.1f}")
-    if child.node is not None and child.node.field:  # beside the edge, on its outer side
+    if child.item is not None and child.item.field:  # beside the edge, on its outer side
         right = x2 >= x1
         x = x2 + 4 if right else x2 - 4
-        svg.text(x, y2 - 3, child.node.field, SMALL, "start" if right else "end", "muted")
+        svg.text(x, y2 - 3, child.item.field, SMALL, "start" if right else "end", "muted")
 
 
 def _draw_box(
@@ -276,7 +242,7 @@ def _draw_box(
     reached: int | None,
     interactive: bool,
 ) -> None:
-    node = box.node
+    node = box.item
     if node is None:
         svg.rect(box.x, box.y, box.width, box.height, cls="marker")
         svg.text(box.center, box.y + LINE_H, box.lines[0], size=FONT_SIZE, anchor="middle")
