@@ -58,7 +58,7 @@ def throughput(context, pages: list[Path]) -> dict[str, float]:  # type: ignore[
     contents = [
         content
         for document in context.documents()
-        for _, content in context.index.vectors_of(document.generation)
+        for _, content in context.index.contents_of(document.generation)
     ]
     from sector_cli.plugins.embedders.minilm import load_model
 
@@ -104,7 +104,7 @@ def grow(context, target: int) -> None:  # type: ignore[no-untyped-def]
 
     seeds = []
     for document in context.documents():
-        seeds.extend(context.index.vectors_of(document.generation))
+        seeds.extend(context.index.contents_of(document.generation))
     rows = context.index.table.search().select(["vector"]).limit(None).to_arrow()
     vectors = np.stack(rows.column("vector").to_numpy(zero_copy_only=False)).astype(np.float32)
     rng = np.random.default_rng(7)

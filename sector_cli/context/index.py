@@ -160,20 +160,14 @@ class ChunkIndex:
 
     def rows(self, generation: str) -> list[ChunkRow]:
         """One document generation's chunks, in order."""
-        found = (
-            self.table.search()
-            .where(f"generation = '{generation}'", prefilter=True)
-            .select([*COLUMNS])
-            .limit(None)
-            .to_list()
-        )
-        return sorted((_row(r) for r in found), key=lambda r: r.seq)
+        return [row for row, _ in self.contents_of(generation)]
 
     def count(self) -> int:
         return int(self.table.count_rows())
 
-    def vectors_of(self, generation: str) -> list[tuple[ChunkRow, str]]:
-        """Rows with their searched text, for re-embedding."""
+    def contents_of(self, generation: str) -> list[tuple[ChunkRow, str]]:
+        """One document generation's chunks in order, each with its searched text (what
+        re-embedding reads)."""
         found = (
             self.table.search()
             .where(f"generation = '{generation}'", prefilter=True)

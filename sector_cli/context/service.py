@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 from sector_cli.context.chunking import Chunk, chunk_passages
 from sector_cli.context.hits import Hit
 from sector_cli.context.index import ChunkIndex, ChunkRow, Found
-from sector_cli.context.targets import Target, absolute, expand, regular_file_size, sha256_of
+from sector_cli.context.targets import Target, absolute, expand, regular_file_size
 from sector_cli.errors import ConfigError, NotFoundError, UsageError
 from sector_cli.plugins.embedder import Embedder
 from sector_cli.plugins.loader import Loader, UnreadableDocument
@@ -33,6 +33,7 @@ from sector_cli.plugins.reranker import Candidate, Reranker
 from sector_cli.store.engine import Store
 from sector_cli.store.models import Document
 from sector_cli.timeutil import utcnow
+from sector_cli.workspace.scan import sha256_of
 
 if TYPE_CHECKING:
     import numpy as np
@@ -251,7 +252,7 @@ class Context:
             summary.load_seconds += time.perf_counter() - started
         rows = [row for item in pending for row in _rows(0, item.generation, item.chunks)]
         contents = [chunk.content for item in pending for chunk in item.chunks]
-        vectors = self._embed(contents)
+        vectors = self.embedder.embed(contents)
         ids = self.store.transaction(lambda session: self._reserve_ids(session, pending))
         offset = 0
         for item, document_id in zip(pending, ids, strict=True):
@@ -267,9 +268,6 @@ class Context:
             summary.updated += status == "updated"
             summary.chunks += len(item.chunks)
             yield Indexed(str(item.path), status, len(item.chunks))
-
-    def _embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
-        return self.embedder.embed(texts)
 
     def _reserve_ids(self, session: Session, pending: list[_Pending]) -> list[int]:
         """Catalog ids for new documents; a new row stays invisible (no chunks of its
@@ -355,7 +353,7 @@ class Context:
         for done, document in enumerate(documents, start=1):
             source = self.index_of(document.embedder, self.embedder.dimensions)
             generation = uuid.uuid4().hex
-            stored = source.vectors_of(document.generation)
+            stored = source.contents_of(document.generation)
             if stored:
                 rows = [replace(row, generation=generation) for row, _ in stored]
                 contents = [content for _, content in stored]
@@ -369,7 +367,7 @@ class Context:
                 rows = _rows(document.id or 0, generation, read.chunks)
                 contents = [chunk.content for chunk in read.chunks]
             self.store.transaction(partial(self._reserve, document.id, generation))
-            self.index.add(rows, contents, self._embed(contents))
+            self.index.add(rows, contents, self.embedder.embed(contents))
             self.store.transaction(partial(self._repoint, document.id, generation, len(rows)))
             source.delete_generations([document.generation])
             summary.updated += 1

@@ -4,7 +4,6 @@ and globs; and how a document is named back (`DOC`: a number, a path, or a uniqu
 from __future__ import annotations
 
 import glob
-import hashlib
 import os
 import stat
 from collections.abc import Iterable, Iterator
@@ -15,7 +14,6 @@ from sector_cli.workspace.ignore import IgnoreRules
 from sector_cli.workspace.scan import walk_files
 
 GLOB_CHARS = frozenset("*?[")
-HASH_CHUNK = 1 << 20
 ROOT_MARKERS = (".git", ".hg", ".sector")
 
 
@@ -102,14 +100,6 @@ def regular_file_size(path: Path) -> int:
     if not stat.S_ISREG(info.st_mode):
         raise IsADirectoryError(0, "is not a regular file")
     return info.st_size
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while block := stream.read(HASH_CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def display_path(path: str, cwd: Path | None = None) -> str:

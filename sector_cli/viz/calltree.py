@@ -24,6 +24,7 @@ from sector_cli.viz.structures import (
     stop_message,
     value_text,
 )
+from sector_cli.viz.tree_layout import preorder
 
 ARG_CHARS = 24  # of one argument in a label
 RESULT_CHARS = 32
@@ -198,12 +199,7 @@ class CallNode:
 
     def walk(self) -> list[CallNode]:
         """This node and those under it, in pre-order (no recursion: trees can be deep)."""
-        found, todo = [], [self]
-        while todo:
-            node = todo.pop()
-            found.append(node)
-            todo.extend(reversed(node.children))
-        return found
+        return preorder(self, lambda node: node.children)
 
 
 @dataclass
@@ -229,18 +225,9 @@ class CallView:
         return sorted(found, key=lambda event: event[2])
 
 
-def _preorder(root: Call) -> list[Call]:
-    found, todo = [], [root]
-    while todo:
-        call = todo.pop()
-        found.append(call)
-        todo.extend(reversed(call.children))
-    return found
-
-
 def _plain(root: Call) -> CallNode:
     nodes: dict[int, CallNode] = {}
-    for call in _preorder(root):
+    for call in preorder(root, lambda call: call.children):
         parent = nodes.get(id(call.parent)) if call.parent is not None else None
         node = nodes[id(call)] = CallNode(call, parent.depth + 1 if parent else 0)
         if parent is not None:
@@ -258,8 +245,8 @@ def fold(tree: CallTree, max_nodes: int = 200) -> CallView:
     signatures: dict[int, int] = {}  # call id -> signature number
     interned: dict[tuple[Any, ...], int] = {}
     counts: dict[int, int] = {}
-
-    for call in reversed(_preorder(tree.root)):  # children before their parent
+    calls = preorder(tree.root, lambda call: call.children)
+    for call in reversed(calls):  # children before their parent
         parts = (
             call.func,
             call.key,

@@ -7,12 +7,23 @@ No recursion: trees can be deep.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from sector_cli.viz.svg import text_width
 
 T = TypeVar("T")
+
+
+def preorder(root: T, children: Callable[[T], Sequence[T]]) -> list[T]:
+    """A tree's nodes, parents before their children, in order (no recursion)."""
+    found, todo = [], [root]
+    while todo:
+        node = todo.pop()
+        found.append(node)
+        todo.extend(reversed(children(node)))
+    return found
 
 
 @dataclass(eq=False)
@@ -54,12 +65,7 @@ def place(
     A box is `line_h` per line plus `pad` high; rows are `v_gap` apart under the tallest box,
     or under a box of `row_lines` lines when given. Siblings' blocks are `h_gap` apart.
     Returns the boxes in pre-order, parents before their children, the root first."""
-    ordered: list[Box[T]] = []
-    todo = [root]
-    while todo:
-        box = todo.pop()
-        ordered.append(box)
-        todo.extend(reversed(box.children))
+    ordered = preorder(root, lambda box: box.children)
     block: dict[int, float] = {}  # by id(box): the width of its subtree's block
     offset: dict[int, float] = {}  # of the box, from its block's left
     starts: dict[int, list[float]] = {}  # of its children's blocks, from its block's left

@@ -97,7 +97,7 @@ def _sniff(path: Path, size: int, max_size: int) -> bytes:
     return head
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as stream:
         while chunk := stream.read(HASH_CHUNK):
@@ -120,7 +120,7 @@ def read_facts(root: Path, path: Path, languages: LanguageIndex, max_size: int) 
                 f"cannot tell the language of {path}",
                 f"Use a known extension or a #! line; languages: {known}",
             )
-        digest = _sha256(path)
+        digest = sha256_of(path)
     except FileNotFoundError:
         raise UsageError(f"{path} does not exist", "Check the path (`ls` it)") from None
     except PermissionError:
