@@ -103,7 +103,8 @@ def test_history_show_log_replay_rm(sector, workdir, local_runner) -> None:
     assert [(r["id"], r["verdict"], r["source"]) for r in listed] == [(1, "accepted", "p.py")]
     shown = json.loads(sector("runs", "show", "1", "--json").stdout)
     assert shown["stdin"] == "quiet\n" and shown["stdout"] == "QUIET\n"
-    assert shown["files"] == {"p.py": "print(input().upper())"}
+    assert shown["program"] == "p.py" and shown["code"] == "print(input().upper())"
+    assert shown["files"] == [{"path": "p.py", "size": 22}]
     assert shown["limits"]["memory_bytes"] == 256 * 1024 * 1024
     log = lines(sector("runs", "log", "1", "--json").stdout)
     assert (log[0]["kind"], log[-1]["kind"]) == ("started", "finished")
@@ -240,7 +241,7 @@ def test_ctrl_c_stops_the_run_and_keeps_it(workdir, local_runner) -> None:
             [SECTOR, "runs", "ls", "--json"], cwd=workdir, capture_output=True, text=True
         ).stdout
     )
-    assert listed[0]["verdict"] == "internal-error"
+    assert listed[0]["verdict"] == "interrupted"
 
 
 def test_killing_sector_takes_the_local_sandbox_with_it(workdir, local_runner) -> None:
@@ -444,6 +445,7 @@ def test_runs_execute_concurrently(database_url, workdir, local_runner) -> None:
     runner = runs.runner("local")
     code = "import time\nprint(time.time())\ntime.sleep(1)\nprint(time.time())"
     prepared = [runs.prepare(RunRequest(code=code, language="python")) for _ in range(3)]
+    prepared = [(p.source, p.job) for p in prepared]
 
     async def all_of_them() -> list:
         async def one(source, job):

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from sector_cli.assistant.mentions import MentionRegistry, Section
 from sector_cli.errors import NotFoundError, UsageError
-from sector_cli.plugins.runner import RunJob
 from sector_cli.runs.service import Runs
 from sector_cli.store.models import Project, SourceFile
 
@@ -50,7 +49,7 @@ def run_sections(argument: str | None, runs: Runs) -> list[Section]:
     if not argument or not argument.isdigit():
         raise UsageError("@run needs a run number", "Write @run:42 (see `sector runs ls`)")
     run = runs.get(int(argument))
-    job = RunJob.from_json(run.job)
+    job = runs.job(run)
     code = "\n\n".join(
         f"--- {name} ---\n{data.decode('utf-8', errors='replace')}"
         for name, data in job.files.items()

@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sector_cli.cli.options import Json, ProjectName, Yes
-from sector_cli.cli.output import EXIT_INTERRUPTED, Output, ReaderLeft, jsonable, leave_quietly
+from sector_cli.cli.output import (
+    EXIT_INTERRUPTED,
+    Output,
+    ReaderLeft,
+    jsonable,
+    leave_quietly,
+    warn,
+)
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -29,6 +36,7 @@ EXIT_FOR_VERDICT = {
     "output-limit": 126,
     "compile-error": 65,
     "internal-error": 70,
+    "interrupted": EXIT_INTERRUPTED,
 }
 
 
@@ -73,13 +81,9 @@ async def _read_fd(fd: int) -> AsyncIterator[bytes]:
         yield chunk
 
 
-def _format_size(size: int | None) -> str:
-    if size is None:
-        return "-"
-    return f"{size / (1024 * 1024):.1f} MiB"
-
-
 def verdict_line(run_id: int, runner: str, finished: RunFinished) -> str:
+    from sector_cli.runs.describe import human_bytes
+
     parts = [finished.verdict.value]
     if finished.detail:
         parts.append(finished.detail)
@@ -88,7 +92,7 @@ def verdict_line(run_id: int, runner: str, finished: RunFinished) -> str:
     parts.append(f"{finished.wall:.2f}s wall")
     if finished.cpu is not None:
         parts.append(f"{finished.cpu:.2f}s cpu")
-    parts.append(f"{_format_size(finished.peak_memory)} peak")
+    parts.append(f"{human_bytes(finished.peak_memory)} peak")
     parts.append(f"run #{run_id} ({runner})")
     return " · ".join(parts)
 
@@ -157,7 +161,10 @@ def _finish(execution: Execution, finished: RunFinished | None, as_json: bool) -
 
 def _drive(execution: Execution, as_json: bool) -> None:
     import asyncio
+    import signal
 
+    # SIGTERM stops the run as Ctrl-C does, so that it is recorded as it was
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         finished = asyncio.run(_stream(execution, as_json))
     except KeyboardInterrupt:
@@ -193,6 +200,15 @@ def run(
         str | None, typer.Option("--memory", "-m", help="Memory limit (256M, 1G).")
     ] = None,
     net: Annotated[bool, typer.Option("--net", help="Allow network access.")] = False,
+    with_paths: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--with",
+            "-w",
+            help="Also put this file or folder in the sandbox (repeat for more).",
+            show_default=False,
+        ),
+    ] = None,
     trace: Annotated[
         bool,
         typer.Option("--trace", help="Record an execution trace (Python): `sector viz trace`."),
@@ -201,6 +217,9 @@ def run(
     as_json: Json = False,
 ) -> None:
     """Run a program in a sandbox, streaming its output, then print its verdict.
+
+    The program's project files (or, outside a project, its folder's) are in the sandbox
+    too, laid out as on disk: sibling modules import and relative paths open.
 
     Exit code: the program's own when it finished; 124 time limit, 125 memory limit,
     126 output limit, 65 compile error, 70 internal error, 128+N killed by signal N.
@@ -228,9 +247,13 @@ def run(
         timeout=timeout,
         memory=memory,
         network=net,
+        with_paths=list(with_paths or []),
     )
     runs = services.runs
-    source, job = runs.prepare(request)
+    prepared = runs.prepare(request)
+    for line in prepared.left_out:
+        warn(line)
+    source, job = prepared.source, prepared.job
     live = None if isinstance(fed, bytes) else fed
     if trace:  # the trace is the run's stdout; what is shown is the program's own output
         from sector_cli.viz.tracing import start_traced
@@ -265,6 +288,7 @@ def _run_row(run: Run) -> dict[str, Any]:
         "language": run.language,
         "runner": run.runner,
         "verdict": run.verdict or "running",
+        "detail": run.detail,
         "exit_code": run.exit_code,
         "wall": round(run.wall, 3) if run.wall is not None else None,
         "cpu": round(run.cpu, 3) if run.cpu is not None else None,
@@ -311,24 +335,45 @@ def runs_ls(
 def runs_show(
     run_id: Annotated[int, typer.Argument(help="Run number.")], as_json: Json = False
 ) -> None:
-    """Show a run: code, input, limits, verdict, timings and output."""
-    from sector_cli.plugins.runner import RunJob
+    """Show a run: code, files, input, limits, verdict and why, timings and output."""
     from sector_cli.services import open_services
 
     out = Output(as_json)
     runs = open_services().runs
     run = runs.get(run_id)
-    job = RunJob.from_json(run.job)
+    job = runs.job(run)
+    program = next(iter(job.files), None)
     record = _run_row(run) | {
         "command": job.run,
         "compile": job.compile,
         "limits": job.limits,
         "stdin": job.stdin.decode("utf-8", errors="replace"),
-        "files": {name: data.decode("utf-8", errors="replace") for name, data in job.files.items()},
+        "program": program or None,
+        "code": job.files[program].decode("utf-8", errors="replace") if program else "",
+        "files": [{"path": name, "size": len(data)} for name, data in job.files.items()],
         **output_json(runs.output(run_id, ("stdout",)), "stdout"),
         **output_json(runs.output(run_id, ("stderr", "compile")), "stderr"),
     }
-    out.record(record, title=f"Run #{run_id}")
+    out.record(record if as_json else _for_people(record), title=f"Run #{run_id}")
+
+
+def _for_people(record: dict[str, Any]) -> dict[str, Any]:
+    """The record with its numbers in units (`10 s wall, 256 MiB memory, ...`)."""
+    from sector_cli.runs.describe import command_text, human_bytes, human_seconds, limits_text
+
+    files = record["files"]
+    listed = ", ".join(f"{f['path']} ({human_bytes(f['size'])})" for f in files[:20])
+    more = f", … {len(files) - 20} more" if len(files) > 20 else ""
+    shown = {key: value for key, value in record.items() if not key.endswith("_base64")}
+    return shown | {
+        "wall": human_seconds(record["wall"]),
+        "cpu": human_seconds(record["cpu"]),
+        "peak_memory": human_bytes(record["peak_memory"]),
+        "command": command_text(record["command"]),
+        "compile": command_text(record["compile"]),
+        "limits": limits_text(record["limits"]),
+        "files": f"{len(files)}: {listed}{more}" if files else "-",
+    }
 
 
 @runs_app.command("log")

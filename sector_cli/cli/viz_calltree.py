@@ -14,6 +14,7 @@ from sector_cli.cli.viz_program import (
     Stdin,
     Target,
     Timeout,
+    check_before_running,
     trace_options,
     tutor,
 )
@@ -50,6 +51,7 @@ def calltree(
     from sector_cli.viz.calltree_render import terminal, write_drawing
 
     output = Output(as_json)
+    check_before_running(target, out)
     trace = tutor(target, trace_options(runner, timeout, memory, stdin))
     view = fold(build_calltree(trace), max_nodes)
     if out is not None:

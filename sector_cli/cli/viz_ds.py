@@ -13,6 +13,7 @@ from sector_cli.cli.viz_program import (
     Stdin,
     Target,
     Timeout,
+    check_before_running,
     trace_options,
     tutor,
 )
@@ -73,11 +74,15 @@ def ds(
     import sys
 
     from sector_cli.cli.output import Output, console
-    from sector_cli.viz.structures import animate, to_json
+    from sector_cli.errors import UsageError
+    from sector_cli.viz.structures import KINDS, animate, to_json
     from sector_cli.viz.structures_render import play as play_frames
     from sector_cli.viz.structures_render import terminal, write_drawing
 
     output = Output(as_json)
+    if kind not in KINDS:
+        raise UsageError(f"unknown kind {kind}", f"Use one of: {', '.join(KINDS)}")
+    check_before_running(target, out, var)
     animation = animate(tutor(target, trace_options(runner, timeout, memory, stdin)), var, kind)
     frames = animation.frames
     if step is not None:

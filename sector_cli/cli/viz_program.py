@@ -44,6 +44,20 @@ def trace_options(
     )
 
 
+def check_before_running(target: str, out: Path | None, var: str | None = None) -> None:
+    """Options that would fail after a FILE ran fail now, before a run is made and kept."""
+    from sector_cli.viz.checks import check_out, check_var
+
+    check_out(out)
+    path = Path(target)
+    if var is not None and path.is_file():  # a RUN is not run again: the trace decides
+        try:
+            source = path.read_bytes()
+        except OSError:
+            return  # tracing it says why it cannot be read
+        check_var(source, target, var)
+
+
 def open_program(target: str, options: TraceOptions) -> Trace:
     from sector_cli.services import open_services
     from sector_cli.viz.tracing import open_trace

@@ -30,6 +30,7 @@ class Verdict(StrEnum):
     OUTPUT_LIMIT = "output-limit"
     COMPILE_ERROR = "compile-error"
     INTERNAL_ERROR = "internal-error"
+    INTERRUPTED = "interrupted"  # stopped from outside (Ctrl-C, SIGTERM); never a runner's
 
 
 @dataclass(frozen=True)

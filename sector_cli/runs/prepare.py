@@ -12,6 +12,7 @@ from sector_cli.errors import UsageError
 from sector_cli.plugins.detect import LanguageIndex
 from sector_cli.plugins.language import Language
 from sector_cli.plugins.runner import WORK_DIR, Limits, RunJob
+from sector_cli.runs.snapshot import Snapshot, gather
 
 SNIPPET = "<snippet>"
 BINARY = f"{WORK_DIR}/main.out"
@@ -30,6 +31,18 @@ class RunRequest:
     timeout: float | None = None
     memory: str | int | None = None  # bytes, or text such as 512M
     network: bool = False
+    with_paths: list[Path] = field(default_factory=list)  # more files or folders (--with)
+    cwd: Path | None = None  # where the command was started (default: this process's cwd)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A request made ready to run: its label for history, its job, and what of the
+    program's surroundings was left out of the sandbox (one line each)."""
+
+    source: str
+    job: RunJob
+    left_out: list[str] = field(default_factory=list)
 
 
 def _language(languages: LanguageIndex, name: str | None, path: Path, head: bytes) -> Language:
@@ -88,21 +101,34 @@ def limits_for(settings: Settings, request: RunRequest) -> Limits:
     )
 
 
+def _snapshot(
+    request: RunRequest, language: Language, content: bytes, root: Path | None
+) -> Snapshot:
+    cwd = request.cwd or Path.cwd()
+    if request.file is not None:
+        return gather(request.file, content, root, cwd, request.with_paths)
+    name = cwd / language.source_name("main")  # a snippet has no surroundings, only --with
+    return gather(name, content, None, cwd, request.with_paths, around=False)
+
+
 def prepare(
-    request: RunRequest, settings: Settings, languages: LanguageIndex
-) -> tuple[str, RunJob]:
-    """(source label, job) for a request; UsageError for anything that cannot run."""
+    request: RunRequest,
+    settings: Settings,
+    languages: LanguageIndex,
+    project_root: Path | None = None,
+) -> Prepared:
+    """The job for a request, its files gathered; UsageError for anything that cannot run."""
     label, path, content = _source(request)
     language = _language(languages, request.language, path, content[:512])
-    name = language.source_name("main") if request.code is not None else path.name
-    plan = language.plan(str(PurePosixPath(WORK_DIR) / name), BINARY)
+    snapshot = _snapshot(request, language, content, project_root)
+    plan = language.plan(str(PurePosixPath(WORK_DIR) / snapshot.program), BINARY)
     job = RunJob(
         language=language.name,
-        files={name: content},
+        files=snapshot.files,
         run=[*plan.run, *request.args],
         compile=plan.compile,
         stdin=request.stdin,
         limits=limits_for(settings, request),
         image=image_for(settings, language),
     )
-    return label, job
+    return Prepared(label, job, snapshot.left_out)

@@ -6,8 +6,10 @@ import asyncio
 import contextlib
 import difflib
 import json
+import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 
 from sqlmodel import Session, col, select
 
@@ -24,9 +26,10 @@ from sector_cli.plugins.runner import (
     RunStarted,
     Verdict,
 )
-from sector_cli.runs.prepare import RunRequest, image_for, prepare
+from sector_cli.runs.prepare import Prepared, RunRequest, image_for, prepare
+from sector_cli.store import blobs
 from sector_cli.store.engine import Store
-from sector_cli.store.models import Run, RunEventRow
+from sector_cli.store.models import Project, Run, RunEventRow
 from sector_cli.timeutil import as_utc, utcnow
 
 MAX_INPUT_BYTES = 16 * 1024 * 1024  # what a run is fed and what is recorded of it
@@ -165,8 +168,24 @@ class Runs:
             )
         return reports
 
-    def prepare(self, request: RunRequest) -> tuple[str, RunJob]:
-        return prepare(request, self.settings, self.languages)
+    def prepare(self, request: RunRequest) -> Prepared:
+        """The job for a request: the program with its project's (or folder's) files."""
+        return prepare(request, self.settings, self.languages, self._project_root())
+
+    def _project_root(self) -> Path | None:
+        if self.project_id is None:
+            return None
+        with self.store.session() as session:
+            project = session.get(Project, self.project_id)
+        return Path(project.root) if project is not None else None
+
+    def job(self, run: Run) -> RunJob:
+        """A recorded run's job, with its files (kept apart, once per distinct content)."""
+        job = RunJob.from_json(run.job)
+        if job.files or run.id is None:  # recorded inline by an older Sector
+            return job
+        with self.store.session() as session:
+            return replace(job, files=blobs.load_files(session, run.id))
 
     def start(
         self,
@@ -176,20 +195,24 @@ class Runs:
         stdin: AsyncIterator[bytes] | None = None,
         replay_of: int | None = None,
     ) -> Execution:
-        """Record a new run and return its event stream (it runs as it is iterated)."""
+        """Record a new run and return its event stream (it runs as it is iterated).
+
+        A run the runner refuses before the program ran (no such toolchain or image, a
+        limit the sandbox cannot give) is not kept: the stream raises, and the record goes."""
         with self.store.session() as session:
             run = Run(
                 project_id=self.project_id,
                 source=source,
                 language=job.language,
                 runner=runner.name,
-                job=job.to_json(),
+                job=_without_files(job),
                 replay_of=replay_of,
             )
             session.add(run)
             session.flush()
             run_id = run.id
-        assert run_id is not None
+            assert run_id is not None
+            blobs.save_files(session, run_id, job.files)
         return Execution(run_id, runner.name, self._drive(run_id, job, runner, stdin))
 
     async def _drive(
@@ -198,36 +221,52 @@ class Runs:
         journal = _Journal(run_id)
         finished: RunFinished | None = None
         recorded = _Recorder()
+        began = time.monotonic()
+        ran = False  # whether the program is known to have run (see _program_ran)
+        refused = False
         try:
             live = recorded.tap(stdin) if stdin is not None else None
             async with contextlib.aclosing(runner.run(job, live)) as events:
                 async for event in events:
+                    if isinstance(event, RunStarted):
+                        began = time.monotonic()  # the runner's clock starts here
+                    ran = ran or _program_ran(event)
                     journal.add(event)
                     if isinstance(event, RunFinished):
                         finished = event
                     if journal.full():
                         await asyncio.to_thread(self._write, journal.take())
                     yield event
-        except SectorError as error:  # the sandbox could not run it: say why in the record
-            finished = RunFinished(
-                Verdict.INTERNAL_ERROR, None, 0.0, None, None, 0.0, error.message
-            )
+        except SectorError as error:
+            if not ran:  # refused before anything ran: nothing happened, so nothing is kept
+                refused = True
+                await asyncio.to_thread(self._forget, run_id)
+                raise
+            finished = _ended(Verdict.INTERNAL_ERROR, began, error.message)
+            journal.add(finished)
+            raise
+        except Exception as error:  # a fault of Sector's own: record it, then let it show
+            finished = _ended(Verdict.INTERNAL_ERROR, began, f"{type(error).__name__}: {error}")
             journal.add(finished)
             raise
         finally:
-            if finished is None:  # interrupted: keep what happened
-                finished = RunFinished(
-                    Verdict.INTERNAL_ERROR,
-                    None,
-                    0.0,
-                    None,
-                    None,
-                    0.0,
-                    "interrupted before the program finished",
-                )
-                journal.add(finished)
-            self._write(journal.take())
-            self._finish(run_id, finished, recorded.input() if stdin is not None else None, job)
+            if not refused:
+                if finished is None:  # stopped from outside: Ctrl-C, SIGTERM, a reader left
+                    finished = _ended(
+                        Verdict.INTERRUPTED, began, "interrupted before the program finished"
+                    )
+                    journal.add(finished)
+                self._write(journal.take())
+                live_input = recorded.input() if stdin is not None else None
+                self._finish(run_id, finished, live_input, job)
+
+    def _forget(self, run_id: int) -> None:
+        with self.store.session() as session:
+            run = session.get(Run, run_id)
+            if run is not None:
+                session.delete(run)
+                session.flush()
+                blobs.remove_unused(session)
 
     def _write(self, rows: list[RunEventRow]) -> None:
         """Append events; a run removed meanwhile (`sector runs rm`) is no longer recorded."""
@@ -247,9 +286,10 @@ class Runs:
             run.verdict = finished.verdict.value
             run.exit_code = finished.exit_code
             run.wall, run.cpu, run.peak_memory = finished.wall, finished.cpu, finished.peak_memory
+            run.detail = finished.detail or None
             run.finished_at = utcnow()
             if live_input is not None:  # what was typed, so that a replay feeds the same
-                run.job = replace(job, stdin=live_input).to_json()
+                run.job = _without_files(replace(job, stdin=live_input))
 
     # history
 
@@ -298,17 +338,14 @@ class Runs:
         return b"".join(row.data for row in self.events(run_id) if row.kind in streams)
 
     def remove(self, run_id: int) -> Run:
-        with self.store.session() as session:
-            run = session.get(Run, run_id)
-            if run is None:
-                raise NotFoundError(f"no run #{run_id}", "Run `sector runs ls` to see the runs")
-            session.delete(run)
+        run = self.get(run_id)
+        self._forget(run_id)
         return run
 
     def replay_execution(self, run_id: int, runner_name: str | None = None) -> Execution:
         """Start the same code, input and limits again, on the same runner unless told."""
         original = self.get(run_id)
-        job = RunJob.from_json(original.job)
+        job = self.job(original)
         runner = self.runner(runner_name or original.runner)
         return self.start(original.source, job, runner, replay_of=run_id)
 
@@ -326,6 +363,26 @@ class Runs:
             )
         )
         return Replay(original, replay, original.verdict == replay.verdict, before == after, diff)
+
+
+def _program_ran(event: RunEvent) -> bool:
+    """Whether an event shows that the program itself ran: it wrote to stdout, or it ended.
+    Before that, a sandbox that fails refused the job (a toolchain missing from an image
+    shows as the container's own complaint on stderr, then the runner's PluginError)."""
+    if isinstance(event, Output):
+        return event.stream == "stdout"
+    return isinstance(event, RunFinished)
+
+
+def _without_files(job: RunJob) -> bytes:
+    """The job as a run row keeps it: its files are in the blob store."""
+    return replace(job, files={}).to_json()
+
+
+def _ended(verdict: Verdict, began: float, detail: str) -> RunFinished:
+    """The end of a run that the runner did not get to report: its wall time so far."""
+    wall = time.monotonic() - began
+    return RunFinished(verdict, None, wall, None, None, wall, detail)
 
 
 def _events(session: Session, run_id: int) -> list[RunEventRow]:

@@ -81,6 +81,7 @@ class Run(SQLModel, table=True):
     wall: float | None = None
     cpu: float | None = None
     peak_memory: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # the why
     replay_of: int | None = Field(default=None, foreign_key="runs.id", ondelete="SET NULL")
     created_at: datetime = _timestamp()
     finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
@@ -97,6 +98,28 @@ class RunEventRow(SQLModel, table=True):
     t: float
     kind: str = Field(max_length=20)  # started | stdout | stderr | compile | finished
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class Blob(SQLModel, table=True):
+    """File contents kept once per distinct content: runs' snapshots share them."""
+
+    __tablename__: ClassVar[str] = "blobs"
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class RunFile(SQLModel, table=True):
+    """One file of a run's snapshot: its name inside the work folder and its content's blob."""
+
+    __tablename__: ClassVar[str] = "run_files"
+
+    run_id: int = Field(foreign_key="runs.id", ondelete="CASCADE", primary_key=True)
+    position: int = Field(primary_key=True)  # the program first, as the job lists them
+    # The name's exact bytes (os.fsencode): a name need not be UTF-8.
+    path: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    sha256: str = Field(foreign_key="blobs.sha256", max_length=64, index=True)
 
 
 class Conversation(SQLModel, table=True):

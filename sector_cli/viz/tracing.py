@@ -139,7 +139,7 @@ def start_traced(
 def program_output(services: Services, execution: Execution) -> Execution:
     """A run's events as `sector run` shows them: for a traced run (a replay of one), the
     program's own output decoded from the trace; any other run as it is."""
-    if not is_traced(RunJob.from_json(services.runs.get(execution.run_id).job)):
+    if not is_traced(services.runs.job(services.runs.get(execution.run_id))):
         return execution
     return replace(execution, events=_program_events(execution.events, execution.run_id))
 
@@ -246,7 +246,8 @@ def trace_file(services: Services, path: Path, options: TraceOptions) -> Trace:
         timeout=options.timeout,
         memory=options.memory,
     )
-    label, job = runs.prepare(request)
+    prepared = runs.prepare(request)
+    label, job = prepared.source, prepared.job
     if job.language != "python":
         raise UsageError(f"{path} is {job.language}: tracing follows Python", "Trace a .py file")
     execution = runs.start(label, traced_job(job, max_steps(services)), runs.runner(options.runner))
@@ -263,7 +264,7 @@ async def _drain(events: AsyncGenerator[RunEvent, None]) -> None:
 def load_trace(services: Services, run_id: int) -> Trace:
     runs = services.runs
     run = runs.get(run_id)
-    job = RunJob.from_json(run.job)
+    job = runs.job(run)
     if not is_traced(job):
         raise UsageError(
             f"run #{run_id} has no trace",

@@ -1,0 +1,51 @@
+"""A run's numbers in words people read: sizes in KiB/MiB, seconds, limits in one line.
+Every front end shows runs with these, so that they all say the same."""
+
+from __future__ import annotations
+
+import shlex
+
+from sector_cli.plugins.runner import Limits
+
+UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
+
+
+def human_bytes(size: int | None) -> str:
+    """`512 B`, `1.5 KiB`, `256 MiB` (whole numbers without decimals); `-` for unknown."""
+    if size is None:
+        return "-"
+    value, unit = float(size), UNITS[0]
+    for unit in UNITS:
+        if abs(value) < 1024 or unit == UNITS[-1]:
+            break
+        value /= 1024
+    if unit == "B" or value == int(value):
+        return f"{int(value)} {unit}"
+    return f"{value:.1f} {unit}"
+
+
+def human_seconds(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    return f"{seconds:g} s" if seconds == int(seconds) else f"{seconds:.2f} s"
+
+
+def limits_text(limits: Limits) -> str:
+    """`10 s wall, 10 s CPU, 256 MiB memory, 64 processes, ... , no network`."""
+    return ", ".join(
+        [
+            f"{human_seconds(limits.wall_seconds)} wall",
+            f"{human_seconds(limits.cpu_seconds)} CPU",
+            f"{human_bytes(limits.memory_bytes)} memory",
+            f"{limits.processes} processes",
+            f"{human_bytes(limits.output_bytes)} output",
+            f"{human_bytes(limits.disk_bytes)} disk",
+            f"{limits.open_files} open files",
+            "network" if limits.network else "no network",
+        ]
+    )
+
+
+def command_text(command: list[str] | None) -> str:
+    """A command as a shell would take it back; `-` for none."""
+    return shlex.join(command) if command else "-"
