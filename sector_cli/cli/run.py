@@ -206,6 +206,7 @@ def run(
             "--with",
             "-w",
             help="Also put this file or folder in the sandbox (repeat for more).",
+            metavar="PATH",
             show_default=False,
         ),
     ] = None,
@@ -222,7 +223,8 @@ def run(
     too, laid out as on disk: sibling modules import and relative paths open.
 
     Exit code: the program's own when it finished; 124 time limit, 125 memory limit,
-    126 output limit, 65 compile error, 70 internal error, 128+N killed by signal N.
+    126 output limit, 65 compile error, 70 internal error, 128+N killed by signal N,
+    130 interrupted (Ctrl-C, SIGTERM).
     """
     from sector_cli.runs.prepare import RunRequest
     from sector_cli.services import open_services
