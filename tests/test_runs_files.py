@@ -168,3 +168,17 @@ def test_a_crowded_folder_is_bounded(sector, tmp_path, monkeypatch, local_runner
     assert result.stdout == "5\n"
     said = " ".join(result.stderr.split())  # warnings fold at the terminal's width
     assert "left out 1 file over 4 MiB" in said and "at most 5 files" in said
+
+
+def test_a_program_directly_in_tmp_runs_alone(sector, workdir, local_runner) -> None:
+    import tempfile
+    import uuid
+
+    program = Path(tempfile.gettempdir()) / f"sector-alone-{uuid.uuid4().hex}.py"
+    program.write_text("import os\nprint(os.listdir('.'))")
+    try:
+        result = sector("run", str(program), "-r", "local")
+    finally:
+        program.unlink()
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"[{program.name!r}]\n"  # none of everyone else's /tmp

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,8 +56,10 @@ def _under(path: Path, folder: Path) -> bool:
 
 
 def too_broad(folder: Path) -> bool:
-    """The home folder or the filesystem's root: no program's surroundings are all of it."""
-    return folder == Path(folder.anchor) or folder == _absolute(Path.home())
+    """The filesystem's root, the home folder, the temporary folder: everyone's files are
+    there, so no one program's surroundings are all of them."""
+    shared = {Path(folder.anchor), _absolute(Path.home()), _absolute(Path(tempfile.gettempdir()))}
+    return folder in shared
 
 
 def choose_base(program: Path, project_root: Path | None, cwd: Path) -> tuple[Path, Path | None]:
