@@ -77,7 +77,7 @@ def test_a_replay_runs_the_snapshot_not_the_disk(sector, workdir, runner_name) -
     )
 
 
-def test_identical_files_are_stored_once(sector, workdir, local_runner) -> None:
+def test_identical_files_are_stored_once(database_url, sector, workdir, local_runner) -> None:
     project(workdir, sector)
     assert sector("run", "src/app.py", "-r", "local").exit_code == 0
     first_blobs, first_files = counts()

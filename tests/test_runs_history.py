@@ -60,7 +60,9 @@ def test_an_interrupted_run_keeps_its_real_wall_time(workdir, local_runner, stop
     assert run["stdout"] == "up\n"
 
 
-def test_net_on_the_local_sandbox_is_refused_and_not_stored(sector, workdir, local_runner) -> None:
+def test_net_on_the_local_sandbox_is_refused_and_not_stored(
+    database_url, sector, workdir, local_runner
+) -> None:
     (workdir / "n.py").write_text("print(1)")
     result = sector("run", "n.py", "-r", "local", "--net")
     assert result.exit_code == 1 and "Use --runner docker" in result.stderr
