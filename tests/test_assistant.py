@@ -108,7 +108,8 @@ def test_run_and_project_mentions(database_url, sector, workdir, bundled_model) 
     sector("file", "add", "sorting.py", "other.py")
     store = open_services().store
     with store.session() as session:
-        job = RunJob("python", {"main.py": b"print(1/0)"}, ["python3", "main.py"])
+        files = {"main.py": b"import util\nprint(1/0)", "util.py": b"X = 1\n", "data.bin": b"\0\1"}
+        job = RunJob("python", files, ["python3", "/work/main.py"])
         run = Run(
             source="main.py",
             language="python",
@@ -136,11 +137,12 @@ def test_run_and_project_mentions(database_url, sector, workdir, bundled_model) 
     titles = [s["title"] for s in plan["sections"]]
     assert titles == [
         f"Run #{run_id} result",
-        f"Run #{run_id} code",
+        f"Run #{run_id} file main.py",  # the program first, binary data left out
+        f"Run #{run_id} file util.py",
         f"Run #{run_id} input",
         f"Run #{run_id} output",
     ]
-    assert "ZeroDivisionError" in plan["sections"][3]["text"]
+    assert "ZeroDivisionError" in plan["sections"][4]["text"]
     plan = json.loads(
         sector("ask", "how does bubble_sort work? @project", "--dry-run", "--json").stdout
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sector_cli.assistant.mentions import MentionRegistry, Section
 from sector_cli.errors import NotFoundError, UsageError
+from sector_cli.plugins.runner import WORK_DIR, RunJob
 from sector_cli.runs.service import Runs
 from sector_cli.store.models import Project, SourceFile
 
@@ -50,10 +51,6 @@ def run_sections(argument: str | None, runs: Runs) -> list[Section]:
         raise UsageError("@run needs a run number", "Write @run:42 (see `sector runs ls`)")
     run = runs.get(int(argument))
     job = runs.job(run)
-    code = "\n\n".join(
-        f"--- {name} ---\n{data.decode('utf-8', errors='replace')}"
-        for name, data in job.files.items()
-    )
     output = runs.output(run.id or 0).decode("utf-8", errors="replace")
     if len(output) > MAX_RUN_OUTPUT:
         cut = len(output) - MAX_RUN_OUTPUT
@@ -69,10 +66,31 @@ def run_sections(argument: str | None, runs: Runs) -> list[Section]:
             priority=5,
             divisible=False,
         ),
-        Section(f"Run #{run.id} code", code, source, priority=10),
+        *_run_file_sections(run.id or 0, job, source),
         Section(f"Run #{run.id} input", stdin or "(no input)", source, priority=30),
         Section(f"Run #{run.id} output", output or "(no output)", source, priority=20),
     ]
+
+
+def _run_file_sections(run_id: int, job: RunJob, source: str) -> list[Section]:
+    """The run's text files, the program's own first: a project run holds the project's
+    other files too, which matter less, and binary data says nothing to the model."""
+    named = set(job.run) | set(job.compile or [])
+    program = [n for n in job.files if n in named or f"{WORK_DIR}/{n}" in named]
+    sections = []
+    for name, data in job.files.items():
+        if b"\0" in data[:8192]:
+            continue
+        main = name in program
+        sections.append(
+            Section(
+                f"Run #{run_id} file {name}",
+                data.decode("utf-8", errors="replace"),
+                source,
+                priority=10 if main else 40,
+            )
+        )
+    return sections
 
 
 def project_sections(project: Project, files: list[SourceFile], question: str) -> list[Section]:
