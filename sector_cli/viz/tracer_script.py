@@ -19,6 +19,7 @@ sent as deltas (list splices, changed dict entries, set additions and removals).
 
 from __future__ import annotations
 
+import _collections  # type: ignore[import-not-found]
 import os
 import sys
 from itertools import compress, repeat
@@ -52,13 +53,15 @@ HIDDEN_ATTRS = frozenset(
      "__qualname__", "__firstlineno__", "__static_attributes__", "__classcell__")
 )  # fmt: skip
 CO_OPTIMIZED, CO_VARARGS, CO_VARKEYWORDS = 0x1, 0x4, 0x8
-HEAPTYPE = 1 << 9
+HEAPTYPE, TYPE_SUBCLASS = 1 << 9, 1 << 31  # type flags: a class made by Python code; a class
 FLUSH_EVERY = 4095  # steps between writes (and at every input() and at the end)
 
 # kinds of heap objects; the mutable ones are compared with their shadow on every heap walk
-K_LIST, K_DICT, K_SET, K_INST, K_CLASS, K_DEQUE, K_SLOTS = 1, 2, 3, 4, 5, 6, 7
-K_TUPLE, K_FROZEN, K_OTHER = 8, 9, 10
-MUTABLE_MAX = K_SLOTS
+K_LIST, K_DICT, K_SET, K_INST, K_CLASS, K_DEQUE, K_SLOTS, K_PRINTED = 1, 2, 3, 4, 5, 6, 7, 8
+K_TUPLE, K_FROZEN, K_OTHER, K_FUNCTION, K_IMPORTED = 9, 10, 11, 12, 13
+MUTABLE_MAX = K_PRINTED
+PRINTED_REFRESH = 64  # at most this many printed objects re-printed after any change
+PRINTED_CHARS = 2000  # a printed form is cut there
 
 _ESC = {i: f"\\u{i:04x}" for i in range(32)}
 _ESC.update({i: f"\\u{i:04x}" for i in range(0xD800, 0xE000)})
@@ -73,14 +76,15 @@ def qstr(text: str) -> str:
 
 
 def num(value: float) -> str:
-    """A float in Python Tutor's encoding: special and whole floats are spelled out."""
+    """A float in Python Tutor's encoding: special and whole floats are spelled out, others
+    rounded to 4 decimals (pg_encoder's FLOAT_PRECISION)."""
     if value != value:
         return '["SPECIAL_FLOAT","NaN"]'
     if value in (float("inf"), float("-inf")):
-        return f'["SPECIAL_FLOAT","{"inf" if value > 0 else "-inf"}"]'
+        return f'["SPECIAL_FLOAT","{"Infinity" if value > 0 else "-Infinity"}"]'
     if value == int(value):
         return f'["SPECIAL_FLOAT","{value:.1f}"]'
-    return repr(value)
+    return repr(round(value, 4))
 
 
 def _classify(name: str, arg: int) -> int:
@@ -169,28 +173,65 @@ class CodeInfo:
         return flags
 
 
-def short_repr(value: Any, depth: int = 0) -> str:
-    """A repr that runs no code of the program (for objects shown as text)."""
-    kind = type(value)
-    if kind in ATOMS:
-        text = repr(value)
-        return text if len(text) < 60 else text[:57] + "..."
-    if depth < 2 and kind in (tuple, list):
-        inner = ", ".join(short_repr(item, depth + 1) for item in value[:12])
-        inner += ", ..." if len(value) > 12 else ""
-        if kind is list:
-            return f"[{inner}]"
-        return f"({inner}{',' if len(value) == 1 else ''})"
-    if kind.__flags__ & HEAPTYPE:
-        return f"<{kind.__name__} object>"
-    try:
-        text = repr(value)
-    except Exception:
-        text = f"<{kind.__name__}>"
-    return text if len(text) < 80 else text[:77] + "..."
+OBJ, SID, KIND, SHADOW, POS, TEXT = range(6)  # the fields of a heap entry
+_TYPE_MODULE = type.__dict__["__module__"].__get__  # a class's module, without its own code
+_TYPE_DICT = type.__dict__["__dict__"].__get__
+_HEX = frozenset("0123456789abcdefABCDEF")
 
 
-OBJ, SID, KIND, SHADOW, POS = range(5)  # the fields of a heap entry
+def strip_addresses(text: str) -> str:
+    """`<function f at 0x7f..>` -> `<function f>`: addresses change on every run."""
+    while " at 0x" in text:
+        start = text.index(" at 0x")
+        end = start + 6
+        while end < len(text) and text[end] in _HEX:
+            end += 1
+        text = text[:start] + text[end:]
+    return text
+
+
+class Guard:
+    """Runs the program's own code for the tracer (an object's __str__, an exception's
+    message) with its output silenced, any exception swallowed, and a CPU-time limit
+    (SIGPROF raises Overtime inside it); tracing is off inside a trace hook already."""
+
+    def __init__(self, setitimer: Callable[..., Any] | None = None, timer: int = 0) -> None:
+        self.setitimer = setitimer
+        self.timer = timer
+        self.active = False
+
+    def call(self, function: Callable[[Any], Any], arg: Any) -> Any:
+        if self.active:
+            return None
+        out, err = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = _NULL
+        self.active = True
+        try:
+            if self.setitimer is not None:
+                self.setitimer(self.timer, 0.25, 0.05)
+            return function(arg)
+        except BaseException:  # whatever the program's code raises
+            return None
+        finally:
+            if self.setitimer is not None:
+                self.setitimer(self.timer, 0)
+            self.active = False
+            sys.stdout, sys.stderr = out, err
+
+
+class Overtime(BaseException):
+    """Raised inside the program's __str__ when it runs too long for the tracer."""
+
+
+class _Null:
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+_NULL = _Null()
 
 
 class Heap:
@@ -204,9 +245,18 @@ class Heap:
     change. The heap holds a reference to every object it knows, so
     an id is never reused while it is known; `sweep` forgets what the program cannot reach."""
 
-    def __init__(self, emit: Callable[[str], None], find_parent: Callable[[CodeType], int]) -> None:
+    def __init__(
+        self,
+        emit: Callable[[str], None],
+        find_parent: Callable[[CodeType], int],
+        guard: Guard | None = None,
+        program: Any = None,
+    ) -> None:
         self.emit = emit
         self.find_parent = find_parent  # code -> fid of the frame that defines it, or 0
+        self.guard = guard or Guard()
+        self.program = program  # the program's module: its functions are not imported
+        self.printed: list[Entry] = []  # objects drawn by their printed form
         self.known: dict[int, Entry] = {}  # id(obj) -> [obj, sid, kind, shadow, pos]
         self.new: list[Entry] = []  # entries whose encoding is not written yet
         self.sid = 0
@@ -241,11 +291,41 @@ class Heap:
             return num(value)
         entry = self.known.get(id(value))
         if entry is None:
+            entry = self.add(value, kind)
+        return entry[TEXT]  # type: ignore[no-any-return]
+
+    def add(self, value: Any, kind: type) -> Entry:
+        """A value seen for the first time: a new heap object, or an imported one."""
+        imported = self.imported(value, kind)
+        if imported:
+            entry = [value, 0, K_IMPORTED, None, -1, imported]
+        else:
             self.sid += 1
-            entry = [value, self.sid, 0, None, -1]
-            self.known[id(value)] = entry
+            entry = [value, self.sid, 0, None, -1, f'["REF",{self.sid}]']
             self.new.append(entry)
-        return f'["REF",{entry[SID]}]'
+        self.known[id(value)] = entry
+        return entry
+
+    def imported(self, value: Any, kind: type) -> str:
+        """Python Tutor's IMPORTED_FAUX_PRIMITIVE for a function, class or module that comes
+        from a module file (not the program, not one built into the interpreter), so that
+        `from collections import Counter` is not drawn with its 40 methods. A module itself
+        is drawn (as pg_encoder does: it counts as an instance)."""
+        try:
+            if kind is FUNCTION or kind is METHOD or kind is BUILTIN:
+                module, label = sys.modules.get(value.__module__), "object"
+            elif kind.__flags__ & TYPE_SUBCLASS:
+                module, label = sys.modules.get(_TYPE_MODULE(value)), "class"
+            else:
+                return ""
+        except Exception:  # an odd __module__
+            return ""
+        if type(module) is not MODULE or module is self.program:
+            return ""
+        path = module.__dict__.get("__file__")
+        if type(path) is str and path[:1] == "/":
+            return f'["IMPORTED_FAUX_PRIMITIVE","imported {label}"]'
+        return ""
 
     def drain(self) -> None:
         """Write the encodings of new objects (which may find more new objects)."""
@@ -267,6 +347,8 @@ class Heap:
             self.entries.append(entry)
         elif kind <= MUTABLE_MAX:
             self.slow.append(entry)
+            if kind == K_PRINTED:
+                self.printed.append(entry)
 
     def vals(self, items: Iterable[Any]) -> str:
         val = self.val
@@ -287,35 +369,29 @@ class Heap:
             val = self.val
             pairs = "".join([f",[{val(k)},{val(v)}]" for k, v in obj.items()])
             return f'["DICT"{pairs}]'
-        if kind is set or kind is frozenset:
-            entry[KIND] = K_SET if kind is set else K_FROZEN
-            entry[SHADOW] = obj.copy() if kind is set else obj
+        if kind is set:
+            entry[KIND], entry[SHADOW] = K_SET, obj.copy()
             return f'["SET"{self.vals(obj)}]'
         if kind is FUNCTION:
-            return self.function(entry, obj.__name__, obj.__code__)
+            return self.function(entry, obj, obj.__name__, obj.__code__)
         if kind is METHOD:
             func = obj.__func__
-            return self.function(entry, func.__name__, getattr(func, "__code__", None))
+            code = func.__code__ if type(func) is FUNCTION else None
+            return self.function(entry, func, getattr(func, "__name__", "?"), code)
         if kind is BUILTIN:
             entry[KIND] = K_OTHER
             return f'["FUNCTION",{qstr(getattr(obj, "__name__", "?") + "(...)")},null]'
-        if isinstance(obj, type):
+        if kind.__flags__ & TYPE_SUBCLASS:
             return self.klass(entry)
-        if kind is MODULE:
+        if kind is MODULE:  # what pg_logger makes of a module it does not call imported
             entry[KIND] = K_OTHER
-            return f'["module",{qstr(obj.__name__)}]'
-        if kind.__flags__ & HEAPTYPE:
-            return self.instance(entry)
-        if kind.__name__ == "deque" and kind.__module__ == "collections":
-            entry[KIND], entry[SHADOW] = K_DEQUE, list(obj)
-            text = qstr(f"deque({short_repr(list(obj))})")
-            return f'["INSTANCE_PPRINT","deque",{text}]'
-        entry[KIND] = K_OTHER
-        return f'["INSTANCE_PPRINT",{qstr(kind.__name__)},{qstr(short_repr(obj))}]'
+            return '["INSTANCE","module"]'
+        return self.instance(entry)
 
-    def function(self, entry: Entry, name: str, code: CodeType | None) -> str:
-        """A function: its signature, and the frame it was made in (for closures)."""
-        entry[KIND] = K_OTHER
+    def function(self, entry: Entry, func: Any, name: str, code: CodeType | None) -> str:
+        """A function: its signature, the frame it was made in (for closures), and its
+        default values (pg_encoder's optional fourth element)."""
+        entry[KIND] = K_FUNCTION
         parent = "null"
         if code is not None and id(code) in self.nested:
             fid = self.find_parent(code)
@@ -332,8 +408,28 @@ class Heap:
             args += code.co_varnames[code.co_argcount : count]
             if code.co_flags & CO_VARKEYWORDS:
                 args.append("**" + code.co_varnames[count + bool(code.co_flags & CO_VARARGS)])
-        signature = qstr(f"{name}({', '.join(args)})")
-        return f'["FUNCTION",{signature},{parent}]'
+        signature = f"{name}({', '.join(args)})"
+        if name == "<lambda>" and code is not None:  # pg_encoder tells lambdas by their line
+            signature += f" <line {code.co_firstlineno}>"
+        pairs, values = self.defaults(func, code)
+        entry[SHADOW] = values
+        tail = f",[{','.join(pairs)}]" if pairs else ""
+        return f'["FUNCTION",{qstr(signature)},{parent}{tail}]'
+
+    def defaults(self, func: Any, code: CodeType | None) -> tuple[list[str], tuple[Any, ...]]:
+        """A function's default values as [name, value] pairs: positional ones, then
+        keyword-only ones in the order they are declared."""
+        if code is None or type(func) is not FUNCTION:
+            return [], ()
+        positional = func.__defaults__ or ()
+        keywords = func.__kwdefaults__ or {}
+        names = code.co_varnames[code.co_argcount - len(positional) : code.co_argcount]
+        found = list(zip(names, positional, strict=False))
+        count = code.co_argcount + code.co_kwonlyargcount
+        kwonly = code.co_varnames[code.co_argcount : count]
+        found += [(n, keywords[n]) for n in kwonly if n in keywords]
+        val = self.val
+        return [f"[{qstr(n)},{val(v)}]" for n, v in found], tuple(v for _, v in found)
 
     def klass(self, entry: Entry) -> str:
         obj = entry[OBJ]
@@ -350,20 +446,51 @@ class Heap:
         return "".join(f",[{qstr(k)},{val(mapping[k])}]" for k in names)
 
     def instance(self, entry: Entry) -> str:
+        """Any other object, as pg_encoder draws it: INSTANCE_PPRINT with its str() when
+        that says more than `<X object at 0x...>`, else INSTANCE; then its attributes."""
         obj = entry[OBJ]
-        name = qstr(type(obj).__name__)
-        fields = getattr(type(obj), "_fields", None)
-        if isinstance(obj, tuple) and type(fields) is tuple:  # a namedtuple
-            entry[KIND], entry[SHADOW] = K_TUPLE, obj
-            val = self.val
-            pairs = "".join(f",[{qstr(f)},{val(v)}]" for f, v in zip(fields, obj, strict=False))
-            return f'["INSTANCE",{name}{pairs}]'
+        kind = type(obj)
+        name = qstr(kind.__name__)
+        text = self.printed_form(obj)
+        content = contents_of(obj, kind)
+        if content:  # known, so that a change inside (d['k'].append) prints it again
+            self.vals([*content, *content.values()] if type(content) is dict else content)
         mapping = instance_dict(obj)
-        if type(mapping) is dict:
-            entry[KIND], entry[SHADOW] = K_INST, mapping.copy()
-            return f'["INSTANCE",{name}{self.attrs(mapping)}]'
-        entry[KIND], entry[SHADOW] = K_SLOTS, slot_values(obj)
-        return f'["INSTANCE",{name}{self.attrs(entry[SHADOW])}]'
+        if type(mapping) is not dict:
+            mapping = slot_values(obj) if kind.__flags__ & HEAPTYPE else None
+        attrs = self.attrs(mapping) if mapping else ""
+        if text is None and content is None and not prints_itself(kind):
+            if type(instance_dict(obj)) is dict:
+                entry[KIND], entry[SHADOW] = K_INST, instance_dict(obj).copy()
+            elif mapping is not None:
+                entry[KIND], entry[SHADOW] = K_SLOTS, mapping
+            else:
+                entry[KIND] = K_OTHER
+            return f'["INSTANCE",{name}{attrs}]'
+        entry[KIND] = K_PRINTED
+        entry[SHADOW] = (content, dict(mapping) if mapping else None, text)
+        if text is None:
+            return f'["INSTANCE",{name}{attrs}]'
+        return f'["INSTANCE_PPRINT",{name},{qstr(text)}{attrs}]'
+
+    def printed_form(self, obj: Any) -> str | None:
+        """str(obj), run guarded; None when it fails or says nothing (pg_encoder's rule)."""
+        text = self.guard.call(str, obj)
+        if type(text) is not str or not text:
+            return None
+        if text[0] == "<" and text[-1] == ">" and (" at " in text or text.startswith("<module")):
+            return None
+        text = strip_addresses(text)
+        return text if len(text) <= PRINTED_CHARS else text[: PRINTED_CHARS - 3] + "..."
+
+    def reprint(self) -> None:
+        """After a change anywhere: an object's printed form may show other objects (a
+        linked list's __str__), so print the printed objects again, when few."""
+        if len(self.printed) > PRINTED_REFRESH:
+            return
+        for entry in self.printed:
+            if entry[KIND] == K_PRINTED and self.printed_form(entry[OBJ]) != entry[SHADOW][2]:
+                self.emit(f'["o",{entry[SID]},{self.encode(entry)}]')
 
     def walk(self) -> None:
         """Write what changed in the mutable objects known. Objects are compared by identity
@@ -374,18 +501,32 @@ class Heap:
         moved = map(any, map(map, repeat(is_not), objects, shadows))
         revalued = map(any, map(map, repeat(is_not), self.views, self.view_shadows))
         changed = map(or_, map(or_, resized, moved), revalued)
-        for index in list(compress(range(len(objects)), changed)):
+        found = list(compress(range(len(objects)), changed))
+        for index in found:
             update(entries[index])
         same = self.same
         for entry in self.slow:
             if not same(entry):
                 update(entry)
+                found.append(-1)
         if self.new:
+            found.append(-1)
             self.drain()
+        if found and self.printed:
+            self.reprint()
+            if self.new:
+                self.drain()
 
     def same(self, entry: Entry) -> bool:
         """Whether an object still holds exactly the objects its shadow holds."""
         kind, obj, shadow = entry[KIND], entry[OBJ], entry[SHADOW]
+        if kind == K_PRINTED:
+            mapping = instance_dict(obj)
+            if type(mapping) is not dict:
+                mapping = slot_values(obj) if type(obj).__flags__ & HEAPTYPE else None
+            return same_items(contents_of(obj, type(obj)), shadow[0]) and same_items(
+                mapping or None, shadow[1]
+            )
         if kind == K_SLOTS:
             obj = slot_values(obj)
         elif kind == K_CLASS:
@@ -454,7 +595,11 @@ class Heap:
             items = [*shadow, *shadow.values()]
         elif kind in (K_INST, K_CLASS, K_SLOTS):
             items = list(shadow.values())
-        elif kind <= K_FROZEN:
+        elif kind == K_PRINTED:
+            items = list(shadow[1].values()) if shadow[1] else []
+            content = shadow[0] or ()
+            items += [*content, *content.values()] if type(content) is dict else content
+        elif kind <= K_FROZEN or kind == K_FUNCTION:
             items = shadow
         else:
             return []
@@ -476,6 +621,7 @@ class Heap:
         for key in [key for key in known if key not in marked]:
             del known[key]
         self.objects, self.shadows, self.entries, self.slow = [], [], [], []
+        self.printed = []
         self.views, self.view_shadows = [], []
         for entry in known.values():
             if entry[KIND]:
@@ -508,14 +654,71 @@ def instance_dict(obj: Any) -> Any:
 
 
 def slot_values(obj: Any) -> dict[str, Any]:
+    """An object's slots, read by their descriptors (never its own __getattribute__)."""
     values = {}
     for cls in type(obj).__mro__:
-        names = cls.__dict__.get("__slots__", ())
+        namespace = _TYPE_DICT(cls)
+        names = namespace.get("__slots__", ())
         for name in (names,) if type(names) is str else names:
-            value = getattr(obj, name, _UNSET)
-            if value is not _UNSET:  # a slot never set has no value
-                values[name] = value
+            slot = namespace.get(name) if type(name) is str else None
+            if slot is None or type(slot) is not _MEMBER:
+                continue
+            try:
+                values[name] = slot.__get__(obj, cls)
+            except AttributeError:  # a slot never set has no value
+                continue
     return values
+
+
+class _Slotted:
+    __slots__ = ("slot",)
+
+
+_MEMBER = type(_Slotted.__dict__["slot"])
+_DEQUE = _collections.deque
+
+
+def contents_of(obj: Any, kind: type) -> Any:
+    """A snapshot of what a container of a subclass (Counter, OrderedDict, class X(list)) or a
+    deque holds, taken by the base class's own C methods; None for other objects."""
+    if kind.__flags__ & (1 << 29):  # Py_TPFLAGS_DICT_SUBCLASS
+        return dict.copy(obj)
+    if kind.__flags__ & (1 << 25):  # Py_TPFLAGS_LIST_SUBCLASS
+        return list.copy(obj)
+    if kind.__flags__ & (1 << 26):  # Py_TPFLAGS_TUPLE_SUBCLASS: a namedtuple
+        return list(tuple.__iter__(obj))
+    if issubclass(kind, set):
+        return set.copy(obj)
+    if issubclass(kind, _DEQUE):
+        return list(_DEQUE.__iter__(obj))
+    return None
+
+
+def prints_itself(kind: type) -> bool:
+    """Whether a class of the program's has its own __str__ or __repr__ (whose text may
+    change with the object, or say nothing yet, in __init__)."""
+    if not kind.__flags__ & HEAPTYPE:
+        return False
+    for cls in kind.__mro__:
+        if cls is object:
+            return False
+        namespace = _TYPE_DICT(cls)
+        if "__str__" in namespace or "__repr__" in namespace:
+            return True
+    return False
+
+
+def same_items(now: Any, then: Any) -> bool:
+    """Whether two snapshots (dicts, lists, sets or None) hold the same objects."""
+    if now is None or then is None:
+        return now is then
+    if len(now) != len(then):
+        return False
+    if type(now) is set:
+        return all(item in then for item in now)
+    if any(map(is_not, now, then)):
+        return False
+    return type(now) is not dict or not any(map(is_not, now.values(), then.values()))
 
 
 # A frame record: the frame, its id, whether it is a function's, its variables' names and
@@ -539,10 +742,16 @@ class Tracer:
         self.line_counts: dict[int, int] = {}
         self.call_counts: dict[CodeType, int] = {}
         self.last_output: list[Any] = ["", -1, ""]  # stream, records before it + 1, text
+        self.guard = Guard()
+        self.program: Any = None
+        self.forked = False
 
     # output -------------------------------------------------------------------------------
 
     def flush(self) -> None:
+        if self.forked:  # a child process's records would break the parent's trace
+            self.buf.clear()
+            return
         self.flushing = True
         try:
             buf = self.buf
@@ -561,6 +770,9 @@ class Tracer:
     def write(self, tag: str, text: str) -> None:
         """Program output, as a record in its place among the steps; writes with nothing in
         between (the pieces of one print) share a record."""
+        if self.forked:  # a child process's output goes where raw writes go (stderr)
+            os.write(1, text.encode("utf-8", "replace"))
+            return
         buf = self.buf
         last = self.last_output
         if last[0] == tag and last[1] == len(buf) and len(last[2]) < 4096:
@@ -571,6 +783,19 @@ class Tracer:
             self.last_output = [tag, len(buf), text]
         if self.stopped and not self.flushing:
             self.flush()
+
+    def child(self) -> None:
+        """After os.fork, in the child: stop tracing and leave the trace to the parent."""
+        self.forked = True
+        self.stopped = "fork"
+        self.buf.clear()
+        sys.settrace(None)
+        frame: FrameType | None = sys._getframe()
+        while frame is not None:
+            frame.f_trace = None
+            frame = frame.f_back
+        if self.out_fd > 2:  # the parent's trace: the child cannot write into it
+            os.close(self.out_fd)
 
     def stop(self, reason: str, detail: str = "") -> None:
         """Stop recording (time limit, CPU limit, a signal): say so and write it all."""
@@ -629,9 +854,12 @@ class Tracer:
                 frame = frame.f_back
             return 0
 
-        heap = Heap(emit, find_parent)
+        heap = Heap(emit, find_parent, self.guard, self.program)
         val, drain, new = heap.val, heap.drain, heap.new
         _find_nested(module_code, False, heap.nested)
+        class_bodies: set[int] = set()
+        _find_class_bodies(module_code, class_bodies)
+        skipping = [0]  # class bodies running: Python Tutor steps over a class statement
 
         def walk() -> None:
             heap.walk()
@@ -692,7 +920,8 @@ class Tracer:
             if info is None:
                 info = codes[id(code)] = CodeInfo(len(codes) + 1, code, id(code) in heap.nested)
                 names = ",".join(qstr(name) for name in code.co_varnames)
-                emit(f'["C",{info.index},{qstr(code.co_name)},[{names}]]')
+                line = code.co_firstlineno
+                emit(f'["C",{info.index},{qstr(code.co_name)},[{names}],{line}]')
             return info
 
         def parents_of(frame: FrameType, code: CodeType) -> tuple[int, ...]:
@@ -773,7 +1002,7 @@ class Tracer:
                     check_locals(record)
                 else:
                     check_globals()
-            if flags & GLOBALS and record[FID]:
+            if (flags & GLOBALS and record[FID]) or flags & HEAP:  # exec() and globals() too
                 check_globals()
             if new:
                 drain()
@@ -792,6 +1021,8 @@ class Tracer:
             code = frame.f_code
             if code.co_filename != path:
                 return None
+            if id(code) in class_bodies:
+                return count_line
             call_counts[code] = call_counts.get(code, 0) + 1
             return count_line
 
@@ -815,13 +1046,33 @@ class Tracer:
         ]  # what the code since the last event may have changed, and where
 
         def trace(frame: FrameType, event: str, arg: Any) -> Hook | None:
-            if frame.f_code.co_filename != path or tracer.stopped:
+            if frame.f_code.co_filename != path or tracer.stopped or skipping[0]:
                 return None
             try:
+                if id(frame.f_code) in class_bodies:
+                    return skip_class(frame)
                 return start(frame)
             except Exception as error:
                 fail(error)
                 return None
+
+        def skip_class(frame: FrameType) -> Hook:
+            """A class body runs untraced, with whatever it calls, like pg_logger's."""
+            if pending[0]:
+                settle(pending[0], pending[1])
+            skipping[0] += 1
+            frame.f_trace_lines = False
+            back = frame.f_back
+            caller = frames.get(back) if back is not None else None
+
+            def inside(frame: FrameType, event: str, arg: Any) -> Hook | None:
+                if event == "return":
+                    skipping[0] -= 1
+                    pending[0], pending[1] = ALL, caller or globals_record
+                    return None
+                return inside
+
+            return inside
 
         def leaving(frame: FrameType, arg: Any, record: Record, module: bool) -> None:
             """A 'return' event: a frame returns, raises out, or a generator yields."""
@@ -862,7 +1113,8 @@ class Tracer:
             if tracer.steps > max_steps:
                 go_counting(frame)
                 return True
-            emit(f'["e",{frame.f_lineno or 0},{qstr(exception_message(kind, value))}]')
+            message = exception_message(kind, value, tracer.guard)
+            emit(f'["e",{frame.f_lineno or 0},{qstr(message)}]')
             pending[0], pending[1] = ALL, record
             return True
 
@@ -933,6 +1185,16 @@ def _find_nested(code: CodeType, inside_function: bool, found: set[int]) -> None
             _find_nested(const, inside_function or bool(const.co_flags & CO_OPTIMIZED), found)
 
 
+def _find_class_bodies(code: CodeType, found: set[int]) -> None:
+    """Collect the ids of class bodies: the only code inside a module that is not optimized
+    (functions, lambdas and comprehensions are)."""
+    for const in code.co_consts:
+        if type(const) is type(code):
+            if not const.co_flags & CO_OPTIMIZED:
+                found.add(id(const))
+            _find_class_bodies(const, found)
+
+
 def _dunder(name: str) -> bool:
     return name[:2] == "__" and name[-2:] == "__"
 
@@ -943,10 +1205,11 @@ def _opnum(name: str) -> int:
     return opcode.opmap.get(name, -1)
 
 
-def exception_message(kind: type[BaseException], value: BaseException) -> str:
-    try:
-        text = str(value)
-    except Exception:
+def exception_message(
+    kind: type[BaseException], value: BaseException, guard: Guard | None = None
+) -> str:
+    text = (guard or Guard()).call(str, value)
+    if type(text) is not str:
         text = "?"
     return kind.__name__ + (": " + text if text else "")
 
@@ -1050,13 +1313,26 @@ class FlushingStdin:
 
 
 def _user_traceback(error: BaseException, path: str) -> tuple[str, int | None]:
-    """The program's traceback, without the tracer's own frames."""
+    """The program's traceback, without the tracer's own frames (the start, and any in
+    between: input() at the end of input raises inside the tracer's own input)."""
     import traceback
 
     tb = error.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename != path:
         tb = tb.tb_next
-    lines = traceback.format_exception(type(error), error, tb)
+    report = traceback.TracebackException(type(error), error, tb)
+    mine = os.path.abspath(__file__)  # noqa: PTH100
+    seen: set[int] = set()
+    todo = [report]
+    while todo:  # chained exceptions too
+        item = todo.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        kept = [f for f in item.stack if os.path.abspath(f.filename) != mine]  # noqa: PTH100
+        item.stack = traceback.StackSummary.from_list(kept)
+        todo += [e for e in (item.__cause__, item.__context__) if e is not None]
+    lines = list(report.format())
     last = None
     while tb is not None:
         if tb.tb_frame.f_code.co_filename == path:
@@ -1079,6 +1355,7 @@ def main(argv: list[str]) -> int:
     out_fd = os.dup(1)
     os.dup2(2, 1)  # raw writes to descriptor 1 go to stderr: the trace stays whole
     tracer = Tracer(path, max_steps, out_fd)
+    os.register_at_fork(after_in_child=tracer.child)
     emit = tracer.buf.append
     python = qstr(sys.version.split()[0])
     emit(f'["H",{VERSION},{{"file":{qstr(path)},"python":{python},"max_steps":{max_steps}}}]')
@@ -1096,6 +1373,7 @@ def main(argv: list[str]) -> int:
 
     module = MODULE("__main__")
     module.__file__ = path
+    tracer.program = module
     sys.modules["__main__"] = module
     sys.argv = [argv[3], *argv[4:]]
     sys.path[0] = os.path.dirname(path)  # noqa: PTH120
@@ -1105,6 +1383,8 @@ def main(argv: list[str]) -> int:
     real_input = builtins.input
 
     def traced_input(prompt: object = "") -> str:
+        if tracer.guard.active:  # a __str__ the tracer runs must not read the input
+            raise RuntimeError("input() inside __str__")
         if prompt:
             sys.stdout.write(str(prompt))
         tracer.flush()
@@ -1124,6 +1404,13 @@ def main(argv: list[str]) -> int:
 
     for number in (signal.SIGALRM, signal.SIGXCPU, signal.SIGTERM):
         signal.signal(number, on_signal)
+
+    def on_overtime(number: int, frame: FrameType | None) -> None:
+        if tracer.guard.active:
+            raise Overtime
+
+    signal.signal(signal.SIGPROF, on_overtime)
+    tracer.guard = Guard(signal.setitimer, signal.ITIMER_PROF)
     margin = min(1.5, max(0.3, wall * 0.15))
     signal.setitimer(signal.ITIMER_REAL, max(0.05, wall - margin - (time.monotonic() - started)))
 

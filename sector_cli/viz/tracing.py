@@ -65,6 +65,15 @@ def max_steps(services: Services) -> int:
 # Before running ----------------------------------------------------------------------------
 
 
+class ProgramSyntaxError(UsageError):
+    """A program that does not compile: one line, and the one-step trace Python Tutor gives
+    (an uncaught_exception step with line, offset and message) for `--json`."""
+
+    def __init__(self, message: str, hint: str, tutor: dict[str, Any]) -> None:
+        super().__init__(message, hint)
+        self.tutor = tutor
+
+
 def check_syntax(source: bytes, label: str) -> None:
     """A program that does not compile has no trace: say where, in one line (exit 2)."""
     try:
@@ -72,9 +81,17 @@ def check_syntax(source: bytes, label: str) -> None:
     except SyntaxError as error:
         where = f"{label}:{error.lineno}" if error.lineno else label
         column = f":{error.offset}" if error.offset else ""
-        raise UsageError(
+        step: dict[str, Any] = {"event": "uncaught_exception"}
+        if error.lineno is not None:
+            step["line"] = error.lineno
+        if error.offset is not None:
+            step["offset"] = error.offset
+        step["exception_msg"] = f"{type(error).__name__}: {error}"
+        code = source.decode("utf-8", errors="replace")
+        raise ProgramSyntaxError(
             f"{where}{column}: {type(error).__name__}: {error.msg}",
             "Fix that line, then trace again (`sector viz phases` shows the tokens up to it)",
+            {"code": code, "trace": [step]},
         ) from None
     except (ValueError, RecursionError, MemoryError) as error:
         raise UsageError(f"{label}: cannot compile: {error}", "Check the file") from None
@@ -280,6 +297,7 @@ def load_trace(services: Services, run_id: int) -> Trace:
     trace.exit_code = run.exit_code
     trace.raw_stderr = runs.output(run_id, ("stderr",)).decode("utf-8", errors="replace")
     if trace.syntax_error:
+        check_syntax(job.files[name], name)  # the same error, with its one-step trace
         raise UsageError(trace.syntax_error, "Fix that line, then trace again")
     return trace
 
@@ -310,6 +328,7 @@ class Frame:
     parents: tuple[int, ...]
     variables: dict[str, Any] = field(default_factory=dict)
     zombie: bool = False
+    unwound: bool = False  # it returned because an exception went through
 
     def copy(self) -> Frame:
         return replace(self, variables=dict(self.variables))
@@ -370,6 +389,7 @@ class Trace:
         self.raw_stderr = ""
         self.python = ""
         self.codes: dict[int, tuple[str, list[str]]] = {}
+        self.code_lines: dict[int, int] = {}  # code -> its first line (lambdas are named by it)
         self.stopped = ""
         self.stop_detail = ""
         self.stop_steps = 0
@@ -387,6 +407,7 @@ class Trace:
         self._exceptions: dict[int, str] = {}
         self._out_steps: list[int] = []  # output i is visible from step _out_steps[i]
         self._out: list[tuple[str, str]] = []
+        self._out_at_stop = -1  # outputs written before the tracer stopped recording
         self._checkpoints: list[State] = [State()]
         self._index()
 
@@ -445,10 +466,13 @@ class Trace:
             self._out.append(("stderr" if tag == "2" else "stdout", str(record[1])))
         elif tag == "C":
             self.codes[int(record[1])] = (str(record[2]), [str(n) for n in record[3]])
+            if len(record) > 4:
+                self.code_lines[int(record[1])] = int(record[4])
         elif tag == "H":
             self.python = str(record[2].get("python", ""))
         elif tag == "T" and not self.stopped:
             self.stopped, self.stop_detail, self.stop_steps = record[1], record[2], record[3]
+            self._out_at_stop = len(self._out)
         elif tag == "K":
             for line, count in record[1].get("lines", {}).items():
                 self.line_counts[int(line)] = self.line_counts.get(int(line), 0) + count
@@ -473,9 +497,16 @@ class Trace:
         return self._lines
 
     def find_line(self, line: int, start: int, backwards: bool = False) -> int | None:
-        """The next step (after `start`) at `line`; the previous one with `backwards`."""
+        """The next step (after `start`) where `line` is about to run; the previous one with
+        `backwards`. A line runs once per step_line step: its return step, or the call step
+        of a function defined on it, is not another stop."""
+        return self.find_lines({line}, start, backwards)
+
+    def find_lines(self, lines: set[int], start: int, backwards: bool = False) -> int | None:
+        """The next step_line step (after `start`) at one of `lines` (breakpoints)."""
         indexes = range(start - 1, -1, -1) if backwards else range(start + 1, len(self))
-        return next((i for i in indexes if self._lines[i] == line), None)
+        found, events = self._lines, self._events
+        return next((i for i in indexes if found[i] in lines and not events[i]), None)
 
     def stop_message(self) -> str:
         if not self.stopped:
@@ -486,11 +517,16 @@ class Trace:
     def output(self, index: int, stream: str = "stdout") -> str:
         """What the program wrote on `stream` before step `index` (all of it at the last)."""
         count = (
-            len(self._out)
+            self._out_after_last()
             if index >= len(self) - 1
             else bisect.bisect_right(self._out_steps, index)
         )
         return "".join(text for name, text in self._out[:count] if name == stream)
+
+    def _out_after_last(self) -> int:
+        """The outputs the last step shows: all of them, or, when the tracer stopped
+        recording, those written before it stopped (not a whole run's worth after it)."""
+        return len(self._out) if self._out_at_stop < 0 else self._out_at_stop
 
     def counts(self) -> tuple[dict[int, int], dict[str, int]]:
         """Executions of each line and calls of each function: those of the recorded steps,
@@ -558,6 +594,8 @@ class Trace:
                 top = state.top()
                 if top is not None and flag != 2:  # 2: an exception goes through, no value
                     top.variables["__return__"] = record[2]
+                elif top is not None:
+                    top.unwound = True
                 state.pop_next = 2 if flag == 1 else 1
             else:
                 self._finish_step(state)
@@ -581,18 +619,25 @@ class Trace:
 
     def to_tutor(self) -> dict[str, Any]:
         """The whole trace in Python Tutor's format (see `tutor_trace`)."""
+        from sector_cli.viz.tutor_export import TutorExport
+
+        export = TutorExport(self)
+        drop_uncaught = ord("e") in self._events  # pg_logger reports an exception once
         steps: list[dict[str, Any]] = []
-        globals_order: list[str] = []
         stdout_parts: list[str] = []
-        out_index = 0
+        out_index, last_out = 0, self._out_after_last()
         for step, state in self.states():
             while out_index < len(self._out) and self._out_steps[out_index] <= step.index:
                 if self._out[out_index][0] == "stdout":
                     stdout_parts.append(self._out[out_index][1])
                 out_index += 1
             if step.index == len(self) - 1:
-                stdout_parts += [text for name, text in self._out[out_index:] if name == "stdout"]
-            steps.append(self._tutor_step(step, state, globals_order, "".join(stdout_parts)))
+                stdout_parts += [t for n, t in self._out[out_index:last_out] if n == "stdout"]
+            if step.event == "uncaught_exception" and drop_uncaught:
+                continue
+            entry = export.step(step, state, "".join(stdout_parts))
+            if entry is not None:
+                steps.append(entry)
         if self.stopped and steps:
             last = dict(steps[-1])
             last.update(event="instruction_limit_reached", exception_msg=self.stop_message())
@@ -610,51 +655,6 @@ class Trace:
                 "line_counts": {str(line): count for line, count in lines.items()},
                 "call_counts": calls,
             },
-        }
-
-    def _tutor_step(
-        self, step: Step, state: State, globals_order: list[str], stdout: str
-    ) -> dict[str, Any]:
-        for name in state.globals:
-            if name not in globals_order:
-                globals_order.append(name)
-        top = state.top()
-        frames = state.shown_frames()
-        rendered = [self._tutor_frame(frame, state, top) for frame in frames]
-        roots = [*state.globals.values()]
-        for frame in frames:
-            roots += frame.variables.values()
-        entry: dict[str, Any] = {
-            "line": step.line,
-            "event": step.event,
-            "func_name": top.name if top else "<module>",
-            "globals": dict(state.globals),
-            "ordered_globals": [name for name in globals_order if name in state.globals],
-            "stack_to_render": rendered,
-            "heap": {str(sid): enc for sid, enc in reachable(state.heap, roots).items()},
-            "stdout": stdout,
-        }
-        if step.exception:
-            entry["exception_msg"] = step.exception
-        return entry
-
-    def _tutor_frame(self, frame: Frame, state: State, top: Frame | None) -> dict[str, Any]:
-        varnames = self.codes.get(frame.code, ("", []))[1]
-        present = [name for name in varnames if name in frame.variables]
-        others = sorted(n for n in frame.variables if n not in present and n != "__return__")
-        ordered = present + others + (["__return__"] if "__return__" in frame.variables else [])
-        is_parent = frame.fid in state.parents
-        unique = f"{frame.name}_f{frame.fid}" + ("_p" if is_parent else "")
-        return {
-            "func_name": frame.name,
-            "frame_id": frame.fid,
-            "unique_hash": unique + ("_z" if frame.zombie else ""),
-            "is_highlighted": top is not None and frame.fid == top.fid,
-            "is_parent": is_parent,
-            "is_zombie": frame.zombie,
-            "parent_frame_id_list": list(frame.parents),
-            "encoded_locals": dict(frame.variables),
-            "ordered_varnames": ordered,
         }
 
 
@@ -681,6 +681,10 @@ def contents(encoding: list[Any]) -> list[Any]:
         return [value for pair in encoding[1:] for value in pair]
     if tag in HEADER:
         return [pair[1] for pair in encoding[HEADER[tag] :] if isinstance(pair, list)]
+    if tag == "INSTANCE_PPRINT":  # its attributes follow its printed form
+        return [pair[1] for pair in encoding[3:] if isinstance(pair, list) and len(pair) == 2]
+    if tag == "FUNCTION" and len(encoding) > 3 and isinstance(encoding[3], list):
+        return [pair[1] for pair in encoding[3] if isinstance(pair, list) and len(pair) == 2]
     return []
 
 
