@@ -56,6 +56,9 @@ ETC_FILES = (
 )
 READ_CHUNK = 65536
 INSTALL_HINT = "apt-get install bubblewrap"
+# bubblewrap's own environment: its init (pid 1 in the sandbox) keeps it in /proc/1/environ,
+# where the program can read it, so Sector's variables (API keys) must never reach it.
+HOST_ENV = {"PATH": SANDBOX_PATH, "LANG": "C.UTF-8"}
 
 
 def _system_mounts() -> list[str]:
@@ -166,11 +169,23 @@ def bwrap_command(
     ]
 
 
+def options_in_fd(argv: list[str]) -> tuple[list[str], int]:
+    """Move bubblewrap's options into a memfd it reads with `--args`: its command line is the
+    sandbox's /proc/1/cmdline, which would show the host path of the work folder."""
+    split = argv.index("--")
+    fd = os.memfd_create("bwrap-args", 0)
+    os.write(fd, b"".join(os.fsencode(arg) + b"\0" for arg in argv[1:split]))
+    os.lseek(fd, 0, os.SEEK_SET)
+    return [argv[0], "--args", str(fd), *argv[split:]], fd
+
+
 @functools.cache
 def _supports_disable_userns(bwrap: str) -> bool:
     """bubblewrap 0.8 can forbid user namespaces inside the sandbox (no nested root)."""
     try:
-        done = subprocess.run([bwrap, "--help"], capture_output=True, text=True, timeout=5)
+        done = subprocess.run(
+            [bwrap, "--help"], capture_output=True, text=True, timeout=5, env=HOST_ENV
+        )
     except (OSError, subprocess.SubprocessError):
         return False
     return "--disable-userns" in done.stdout + done.stderr
@@ -222,6 +237,7 @@ class LocalRunner(Runner):
                 capture_output=True,
                 timeout=5,
                 check=False,
+                env=HOST_ENV,
                 preexec_fn=partial(_enter_sandbox, [], Limits(), True),
             )
         except (OSError, subprocess.SubprocessError) as exc:
@@ -268,15 +284,21 @@ class LocalRunner(Runner):
         """Run one command under bubblewrap; yields its output, then one StepResult."""
         cgroup = Cgroup.create(limits.processes + 2, limits.memory_bytes)  # +2: bwrap itself
         join = cgroup.join_files() if cgroup else []
-        argv = bwrap_command(bwrap, folder, command, limits, read_only)
+        argv, args_fd = options_in_fd(bwrap_command(bwrap, folder, command, limits, read_only))
         begin = time.monotonic()
-        process = await asyncio.create_subprocess_exec(
-            *argv,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            preexec_fn=partial(_enter_sandbox, join, limits, cgroup is not None),
-        )
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *argv,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env=HOST_ENV,
+                close_fds=True,  # nothing of Sector's (its database, sockets) inside the sandbox
+                pass_fds=(args_fd,),  # bubblewrap closes it once read
+                preexec_fn=partial(_enter_sandbox, join, limits, cgroup is not None),
+            )
+        finally:
+            os.close(args_fd)
         budget = OutputBudget(limits.output_bytes)
         queue: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
         stderr_name = "compile" if stdout_name == "compile" else "stderr"
