@@ -52,7 +52,16 @@ def trace(
     from sector_cli.cli.output import Output
 
     Output(as_json)
-    found = open_program(target, trace_options(runner, timeout, memory, stdin))
+    from sector_cli.viz.tracing import ProgramSyntaxError
+
+    try:
+        found = open_program(target, trace_options(runner, timeout, memory, stdin))
+    except ProgramSyntaxError as error:
+        if as_json:  # Python Tutor's one-step trace, that its front end draws; still exit 2
+            import json
+
+            sys.stdout.write(json.dumps(error.tutor) + "\n")
+        raise
     if step is not None and step > len(found):
         from sector_cli.errors import UsageError
 

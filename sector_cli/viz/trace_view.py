@@ -246,11 +246,8 @@ class Navigator:
         return message
 
     def _next_breakpoint(self) -> int | None:
-        lines = self.trace.lines()
-        for index in range(self.index + 1, len(self.trace)):
-            if lines[index] in self.breakpoints:
-                return index
-        return None
+        """The next step where a breakpoint's line is about to run (once per run of it)."""
+        return self.trace.find_lines(self.breakpoints, self.index) if self.breakpoints else None
 
     def view(self) -> StepView:
         return build_view(self.trace, self.index)
