@@ -16,6 +16,46 @@ from pathlib import Path
 
 ROOT = Path("/sys/fs/cgroup")
 CONTROLLERS = ("pids", "memory", "cpuacct")
+PREFIX = "sector-run-"
+
+
+def run_name() -> str:
+    """A run's group name, `sector-run-<pid>-<hex>`: the owner's pid lets the next Sector
+    remove what a killed one left behind."""
+    return f"{PREFIX}{os.getpid()}-{uuid.uuid4().hex[:12]}"
+
+
+def _owner_alive(name: str) -> bool:
+    owner = name.removeprefix(PREFIX).split("-")[0]
+    if not owner.isdigit():
+        return True  # not ours to judge (an older name without a pid)
+    try:
+        os.kill(int(owner), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reap_stale() -> int:
+    """Empty and remove the run groups whose Sector process is gone (killed by SIGKILL, or
+    stopped before its cleanup ran), under Sector's own groups and at the root."""
+    parents: dict[Path, str] = {}  # folder -> its controller
+    with contextlib.suppress(OSError):  # Docker's accounting groups sit in every hierarchy
+        parents = {c: c.name for c in ROOT.iterdir() if (c / "cgroup.procs").exists()}
+    parents |= {p: c for c in CONTROLLERS if (p := _own_path(c))}
+    stale: dict[str, dict[str, Path]] = {}
+    for parent, controller in parents.items():
+        with contextlib.suppress(OSError):
+            for folder in parent.glob(f"{PREFIX}*"):
+                if folder.is_dir() and not _owner_alive(folder.name):
+                    stale.setdefault(folder.name, {})[controller] = folder
+    for folders in stale.values():
+        group = Cgroup(folders)
+        group.kill_all(timeout=1.0)
+        group.remove()
+    return len(stale)
 
 
 def _own_path(controller: str) -> Path | None:
@@ -41,7 +81,8 @@ class Cgroup:
 
     @classmethod
     def create(cls, processes: int, memory_bytes: int) -> Cgroup | None:
-        name = f"sector-run-{uuid.uuid4().hex[:12]}"
+        reap_stale()
+        name = run_name()
         folders: dict[str, Path] = {}
         try:
             for controller in CONTROLLERS:
@@ -121,7 +162,9 @@ class Cgroup:
 
     def remove(self) -> None:
         for folder in self.folders.values():
-            for _ in range(100):  # a dying process can keep the group busy for a moment
+            for _ in range(
+                100 if folder.exists() else 0
+            ):  # a dying process can keep the group busy for a moment
                 try:
                     folder.rmdir()
                     break

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
 import struct
 import time
-import uuid
 from collections.abc import AsyncGenerator, AsyncIterator
 from functools import partial
 from pathlib import Path
@@ -26,12 +26,14 @@ from sector_cli.plugins.runner import (
     RunJob,
     Runner,
 )
-from sector_cli.plugins.runners.cgroups import Cgroup
+from sector_cli.plugins.runners.cgroups import Cgroup, run_name
+from sector_cli.plugins.runners.cgroups import reap_stale as reap_stale_groups
 from sector_cli.plugins.runners.common import (
     SANDBOX_UID,
     Exit,
     OutputBudget,
     StepResult,
+    _alive,
     compile_then_run,
     feed,
     from_status,
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
 
 ENGINE_HINT = "Start the Docker engine (dockerd) or set DOCKER_HOST; `sector doctor` checks it"
 DEADLINE_LABEL = "sector.deadline"  # when a container must be gone, even if Sector was killed
+OWNER_LABEL = "sector.owner"  # the pid of the Sector that made it: gone means reap it now
 FRAME_HEADER = struct.Struct(">BxxxL")  # docker's multiplexed stream: type, size
 STREAMS = {1: "stdout", 2: "stderr"}
 
@@ -68,7 +71,7 @@ def _accounting() -> Cgroup:
     """A cgroup parent for the container's own, whose totals outlive the container: Docker
     removes a container's cgroup when it stops, and its parent keeps the hierarchical peak
     memory and CPU time. Only where the engine shares this host's cgroup v1 tree."""
-    return Cgroup.at_root(f"sector-run-{uuid.uuid4().hex[:12]}")
+    return Cgroup.at_root(run_name())
 
 
 def create_container(
@@ -107,6 +110,7 @@ def create_container(
         stdin_open=True,
         labels={
             "sector.run": "1",
+            OWNER_LABEL: str(os.getpid()),
             DEADLINE_LABEL: str(int(time.time() + limits.wall_seconds) + 30),
         },
         hostname="sandbox",
@@ -151,24 +155,33 @@ class DockerRunner(Runner):
             await asyncio.to_thread(_require_image, client, job.image)
             with work_folder(job, job.limits) as folder:
                 step = partial(_step, client, job.image, folder)
-                async for event in compile_then_run(self.name, job, stdin, step):
-                    yield event
+                async with contextlib.aclosing(
+                    compile_then_run(self.name, job, stdin, step)
+                ) as events:
+                    async for event in events:
+                        yield event
         finally:
             client.close()
 
 
 def reap_stale(client: DockerClient) -> list[str]:
-    """Remove Sector's containers past their deadline: left by a Sector that was killed."""
+    """Remove Sector's containers left by a Sector that was killed: past their deadline, or
+    whose owner process is gone; then the accounting groups they leave."""
     from docker.errors import DockerException
 
     now = time.time()
     reaped = []
     for found in client.api.containers(all=True, filters={"label": DEADLINE_LABEL}):
-        deadline = (found.get("Labels") or {}).get(DEADLINE_LABEL, "")
-        if deadline.isdigit() and int(deadline) < now:
+        labels = found.get("Labels") or {}
+        deadline = labels.get(DEADLINE_LABEL, "")
+        owner = labels.get(OWNER_LABEL, "")
+        if (deadline.isdigit() and int(deadline) < now) or (
+            owner.isdigit() and not _alive(int(owner))
+        ):
             with contextlib.suppress(DockerException):
                 client.api.remove_container(found["Id"], force=True)
                 reaped.append(found["Id"])
+    reap_stale_groups()
     return reaped
 
 

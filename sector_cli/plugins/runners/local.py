@@ -266,8 +266,10 @@ class LocalRunner(Runner):
         _mount_args(job.read_only)  # a bad mount fails here, before anything runs
         with work_folder(job, job.limits) as folder:
             step = partial(self._step, bwrap, folder, job.read_only)
-            async for event in compile_then_run(self.name, job, stdin, step):
-                yield event
+            # aclosing: the step's cgroup goes now, not when the collector finds the generator
+            async with contextlib.aclosing(compile_then_run(self.name, job, stdin, step)) as ev:
+                async for event in ev:
+                    yield event
 
     async def _step(
         self,
@@ -357,7 +359,11 @@ class LocalRunner(Runner):
             with contextlib.suppress(ProcessLookupError, asyncio.CancelledError):
                 await asyncio.wait_for(process.wait(), 5)
             if cgroup:  # waits on the kernel: off the event loop, so other runs go on
-                await asyncio.to_thread(_dispose, cgroup)
+                try:
+                    await asyncio.to_thread(_dispose, cgroup)
+                except asyncio.CancelledError:  # the loop is closing: remove it all the same
+                    _dispose(cgroup)
+                    raise
 
 
 def _require_programs(job: RunJob) -> None:
