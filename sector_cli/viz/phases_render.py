@@ -277,7 +277,7 @@ def drawing(view: Phases, selection: Selection | None = None) -> Svg:
         if view.error is not None and index >= len(header) - 3:
             cls = "error"
         svg.text(MARGIN, MARGIN + ROW_H * (index + 0.7), line, SIZE + (index == 0), cls=cls)
-    svg.parts.append("<style>.error { fill: #cf222e; } text { white-space: pre; }</style>")
+    svg.parts.append("<style>.error { fill: #cf222e; }</style>")
     x: float = MARGIN
     for column, column_width in zip(cols, widths, strict=True):
         _column(svg, column, x, top, column_width, longest)

@@ -15,8 +15,10 @@ from pathlib import Path
 from sector_cli.errors import UsageError
 
 FONT = "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"
+# white-space: pre for browsers, xml:space="preserve" on the root for librsvg and other SVG 1.1
+# renderers: without both, source lines lose their indentation and output its spacing.
 STYLE = f"""
-text {{ font-family: {FONT}; fill: #1f2328; }}
+text {{ font-family: {FONT}; fill: #1f2328; white-space: pre; }}
 .muted {{ fill: #656d76; }}
 .box {{ fill: #f6f8fa; stroke: #8c959f; stroke-width: 1; }}
 .hot {{ fill: #fff8c5; stroke: #d4a72c; stroke-width: 1.5; }}
@@ -26,7 +28,7 @@ CHAR_WIDTH = 0.62  # of the font size, for a monospace face: enough to size boxe
 
 
 def text_width(text: str, size: float) -> float:
-    return len(text) * size * CHAR_WIDTH
+    return len(text.expandtabs()) * size * CHAR_WIDTH
 
 
 # Characters XML 1.0 forbids (a program's ANSI colours, a bell): shown as a visible mark.
@@ -64,9 +66,10 @@ class Svg:
     ) -> None:
         weight = ' font-weight="bold"' if bold else ""
         klass = f' class="{cls}"' if cls else ""
+        # Tabs to spaces: preserved whitespace still draws a tab as one space.
         self.parts.append(
             f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}"'
-            f"{klass}{weight}>{esc(content)}</text>"
+            f"{klass}{weight}>{esc(str(content).expandtabs())}</text>"
         )
 
     def line(self, x1: float, y1: float, x2: float, y2: float, arrow: bool = False) -> None:
@@ -89,8 +92,8 @@ class Svg:
 
 def _document(width: float, height: float, title: str, body: str) -> str:
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
-        f'viewBox="0 0 {width:.0f} {height:.0f}" role="img">\n'
+        f'<svg xmlns="http://www.w3.org/2000/svg" xml:space="preserve" width="{width:.0f}" '
+        f'height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" role="img">\n'
         f"<title>{esc(title)}</title>\n<style>{STYLE}</style>\n"
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
         'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '

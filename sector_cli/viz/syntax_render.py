@@ -207,8 +207,7 @@ def drawing(
     svg = Svg(max(width, heading), height, f"Syntax tree of {tree.file}")
     svg.parts.append(
         "<style>.seen { fill: #dafbe1; stroke: #4ac26b; } .marker { fill: #ffffff; "
-        "stroke: #8c959f; stroke-dasharray: 3 2; } .err { fill: #ffebe9; stroke: #cf222e; } "
-        "text { white-space: pre; }"
+        "stroke: #8c959f; stroke-dasharray: 3 2; } .err { fill: #ffebe9; stroke: #cf222e; }"
         "</style>"
     )
     svg.text(MARGIN, 20, title, size=12, bold=True)
