@@ -468,7 +468,12 @@ class Heap:
                 entry[KIND] = K_OTHER
             return f'["INSTANCE",{name}{attrs}]'
         entry[KIND] = K_PRINTED
-        entry[SHADOW] = (content, dict(mapping) if mapping else None, text)
+        entry[SHADOW] = (
+            content,
+            dict(mapping) if mapping else None,
+            text,
+            self.deep(kind, content),
+        )
         if text is None:
             return f'["INSTANCE",{name}{attrs}]'
         return f'["INSTANCE_PPRINT",{name},{qstr(text)}{attrs}]'
@@ -483,13 +488,28 @@ class Heap:
         text = strip_addresses(text)
         return text if len(text) <= PRINTED_CHARS else text[: PRINTED_CHARS - 3] + "..."
 
+    def deep(self, kind: type, content: Any) -> bool:
+        """Whether a printed form may change while the object does not: a class's own
+        __str__ may show anything; a container's text shows its mutable items."""
+        if prints_itself(kind):
+            return True
+        items = [*content, *content.values()] if type(content) is dict else content or ()
+        return any(
+            type(item) not in ATOMS and type(item) not in (tuple, frozenset) for item in items
+        )
+
     def reprint(self) -> None:
         """After a change anywhere: an object's printed form may show other objects (a
         linked list's __str__), so print the printed objects again, when few."""
         if len(self.printed) > PRINTED_REFRESH:
             return
         for entry in self.printed:
-            if entry[KIND] == K_PRINTED and self.printed_form(entry[OBJ]) != entry[SHADOW][2]:
+            shadow = entry[SHADOW]
+            if (
+                entry[KIND] == K_PRINTED
+                and shadow[3]
+                and self.printed_form(entry[OBJ]) != shadow[2]
+            ):
                 self.emit(f'["o",{entry[SID]},{self.encode(entry)}]')
 
     def walk(self) -> None:
