@@ -39,6 +39,7 @@ VERSION = 1
 LOCALS, HEAP, GLOBALS = 1, 2, 4
 ALL = LOCALS | HEAP | GLOBALS
 ATOMS = (int, float, str, bool, type(None))
+FIXED = (tuple, frozenset)  # inside a printed container: taken as unchanging
 FUNCTION, MODULE, BUILTIN = type(lambda: 0), type(sys), type(len)
 
 
@@ -453,8 +454,9 @@ class Heap:
         name = qstr(kind.__name__)
         text = self.printed_form(obj)
         content = contents_of(obj, kind)
-        if content:  # known, so that a change inside (d['k'].append) prints it again
-            self.vals([*content, *content.values()] if type(content) is dict else content)
+        if content:  # mutable items known, so that d['k'].append(...) prints it again
+            items = [*content, *content.values()] if type(content) is dict else content
+            self.vals([i for i in items if type(i) not in ATOMS and type(i) not in FIXED])
         mapping = instance_dict(obj)
         if type(mapping) is not dict:
             mapping = slot_values(obj) if kind.__flags__ & HEAPTYPE else None
@@ -494,9 +496,7 @@ class Heap:
         if prints_itself(kind):
             return True
         items = [*content, *content.values()] if type(content) is dict else content or ()
-        return any(
-            type(item) not in ATOMS and type(item) not in (tuple, frozenset) for item in items
-        )
+        return any(type(item) not in ATOMS and type(item) not in FIXED for item in items)
 
     def reprint(self) -> None:
         """After a change anywhere: an object's printed form may show other objects (a
