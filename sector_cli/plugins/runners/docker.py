@@ -74,6 +74,30 @@ def _accounting() -> Cgroup:
     return Cgroup.at_root(run_name())
 
 
+def _printf_literal(arg: str) -> str:
+    """A printf format that prints `arg`'s bytes exactly: octal escapes but for plain ones."""
+    plain = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._+=,:@"  # no -
+    return "".join(chr(b) if b in plain else f"\\{b:03o}" for b in os.fsencode(arg))
+
+
+def portable_command(command: list[str]) -> list[str]:
+    """The command as the engine can carry it: its API is JSON, where bytes that are not UTF-8
+    (a file named `bad_\\xff.py`) turn into U+FFFD. Such a command is rebuilt byte for byte
+    inside the container by the image's sh and printf."""
+    try:
+        for arg in command:
+            arg.encode()
+        return command
+    except UnicodeEncodeError:
+        pass
+    # `x` then `${a%x}`: command substitution would eat a name's trailing newlines
+    lines = ["set --"] + [
+        f'a=$(printf \'{_printf_literal(arg)}\'; printf x); set -- "$@" "${{a%x}}"'
+        for arg in command
+    ]
+    return ["/bin/sh", "-c", "\n".join([*lines, 'exec "$@"'])]
+
+
 def create_container(
     client: DockerClient, image: str, command: list[str], folder: Path, limits: Limits, parent: str
 ) -> str:
@@ -103,7 +127,7 @@ def create_container(
     )
     created = client.api.create_container(
         image,
-        command,
+        portable_command(command),
         user=f"{SANDBOX_UID}:{SANDBOX_UID}",
         working_dir=WORK_DIR,
         environment={"HOME": WORK_DIR, "LANG": "C.UTF-8", "TMPDIR": "/tmp"},
