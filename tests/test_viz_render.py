@@ -1,11 +1,13 @@
 """Drawings as a renderer shows them: an SVG rasterised by librsvg keeps the indentation of
-the source it shows."""
+the source it shows, and the interactive trace fits an 80x24 terminal, checked in tmux."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from PIL import Image
@@ -69,3 +71,89 @@ def test_every_drawing_preserves_spaces(tmp_path) -> None:
     assert 'xml:space="preserve"' in document and "white-space: pre" in document
     assert ">        x  =  1</text>" in document  # a tab is drawn as spaces to the next stop
     assert 'xml:space="preserve"' in html_page("t", [drawing])
+
+
+# The terminal stepper in tmux -----------------------------------------------------------------
+
+
+class Tmux:
+    """A detached 80x24 tmux session on a server of its own (its own socket)."""
+
+    def __init__(self, socket: Path) -> None:
+        if shutil.which("tmux") is None:
+            skip_or_fail("tmux", "tmux is not installed")
+        self.base = ["tmux", "-S", str(socket)]
+
+    def start(self, command: str, width: int = 80, height: int = 24) -> None:
+        size = ["-x", str(width), "-y", str(height)]
+        subprocess.run([*self.base, "new-session", "-d", *size, command], check=True)
+
+    def keys(self, *keys: str) -> None:
+        subprocess.run([*self.base, "send-keys", *keys], check=True)
+
+    def screen(self) -> list[str]:
+        shown = subprocess.run(
+            [*self.base, "capture-pane", "-p"], capture_output=True, text=True, check=True
+        )
+        return shown.stdout.splitlines()
+
+    def wait_for(self, text: str, seconds: float = 60) -> list[str]:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if any(text in line for line in screen):
+                return screen
+            time.sleep(0.2)
+        raise AssertionError(f"{text!r} never shown:\n" + "\n".join(self.screen()))
+
+    def stop(self) -> None:
+        subprocess.run([*self.base, "kill-server"], capture_output=True)
+
+
+WALK = """def walk(items):
+    total = 0
+    for index, item in enumerate(items):
+        if item % 2:
+            total += item * index
+        else:
+            total -= item
+        print('item', index, 'gives a running total of', total, 'so far, and counting')
+    return total
+"""
+VALUES = "".join(f"v{n} = [{n}, {n + 1}, {n + 2}]\n" for n in range(12))
+LONG = WALK + "\n\n" + VALUES + "print(walk(list(range(12))))\n"  # 35 lines, 12 lists
+
+
+def test_the_interactive_trace_fits_80x24_with_its_header_on_the_first_row(
+    sector, workdir, local_runner, tmp_path, sector_home
+) -> None:
+    (workdir / "long.py").write_text(LONG)
+    assert sector("run", "long.py", "--trace", "-r", "local").exit_code == 0
+    tmux = Tmux(tmp_path / "tmux.sock")
+    sector_bin = Path(sys.executable).with_name("sector")
+    tmux.start(f"cd {workdir} && SECTOR_HOME={sector_home} {sector_bin} viz trace 1; sleep 30")
+    try:
+        assert "step 1 of" in tmux.wait_for("q quit")[0]
+        for keys, shown in ((["j", "60", "Enter"], "step 60 of"), (["e"], "at the end")):
+            tmux.keys(*keys)
+            screen = tmux.wait_for(shown)
+            assert re.match(r"╭─ step \d+ of \d+ · line \d+", screen[0]), "\n".join(screen)
+            assert len(screen) <= 24 and all(len(line) <= 80 for line in screen)
+        tmux.keys("q")
+    finally:
+        tmux.stop()
+
+
+def test_a_step_rendered_for_a_small_screen_is_exactly_that_tall(tmp_path) -> None:
+    from rich.console import Console
+
+    from sector_cli.viz.trace_view import render_terminal
+
+    found = trace_of(tmp_path, LONG)
+    for index in (0, 59, len(found) - 1):
+        for width, height in ((80, 22), (60, 14), (120, 40)):
+            console = Console(width=width, height=height + 2, record=True)
+            console.print(render_terminal(build_view(found, index), height=height))
+            lines = console.export_text().splitlines()
+            assert len(lines) == height and lines[0].startswith(f"╭─ step {index + 1} of")
+            assert all(len(line) <= width for line in lines)

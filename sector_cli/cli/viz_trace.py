@@ -110,15 +110,18 @@ def _write(found: Trace, out: Path, step: int | None) -> None:
 
 def _interactive(found: Trace) -> None:
     from sector_cli.cli.output import console
-    from sector_cli.viz.trace_view import Navigator, render_terminal
+    from sector_cli.viz.trace_view import KEYS, Navigator, render_terminal
 
     navigator = Navigator(found)
     screen = console()
     message = ""
     while not navigator.done:
         screen.clear()
-        screen.print(render_terminal(navigator.view(), navigator.breakpoints))
-        screen.print(message or Navigator.HELP, style="dim", markup=False)
+        # Two rows below the step: the status line, and the one a j/l/b number is typed on.
+        step = render_terminal(navigator.view(), navigator.breakpoints, screen.height - 2)
+        screen.print(step)
+        status = message or (Navigator.HELP if len(Navigator.HELP) < screen.width else KEYS)
+        screen.print(status, style="dim", markup=False, no_wrap=True, overflow="ellipsis")
         message = navigator.command(_read_command(navigator))
 
 

@@ -14,9 +14,12 @@ from sector_cli.viz.tracing import HEADER, State, Trace
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
+    from rich.text import Text
 
 MAX_CELLS = 16  # items of one heap object drawn; the rest is "..."
 SOURCE_WINDOW = 24  # source lines around the current one
+# The stepper's keys in under 80 columns (Navigator.HELP, shortened for a narrow terminal).
+KEYS = "n/p next/previous · j N step · l N to line · e run on · b N break · q quit"
 
 
 @dataclass(frozen=True)
@@ -256,47 +259,98 @@ class Navigator:
 # The terminal ------------------------------------------------------------------------------
 
 
-def render_terminal(view: StepView, breakpoints: set[int] | None = None) -> RenderableType:
-    """The step for rich: source with the current line, frames, heap, output so far."""
+def render_terminal(
+    view: StepView, breakpoints: set[int] | None = None, height: int | None = None
+) -> RenderableType:
+    """The step for rich: source with the current line, frames, heap, output so far.
+
+    With `height`, everything fits in that many rows (the stepper's screen): lines are cut
+    with an ellipsis instead of wrapping, and the source, frames, heap and output each get a
+    share, so that the header (the source panel's title) stays on the first row."""
     from rich.console import Group
-    from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
 
-    source = Text()
-    first = max(0, view.line - 1 - SOURCE_WINDOW // 2)
-    for number, text in enumerate(view.source[first : first + SOURCE_WINDOW], start=first + 1):
-        mark = "→" if number == view.line else ("●" if number in (breakpoints or ()) else " ")
-        style = "bold black on yellow" if number == view.line else ""
-        source.append(f"{mark}{number:>4}  {text}\n", style=style)
-    frames = Text()
-    for frame in view.frames:
-        style = "bold" if frame.current else ("dim" if frame.zombie else "")
-        frames.append(frame.title + ("  ◀ running" if frame.current else "") + "\n", style)
-        for name, item in frame.variables:
-            frames.append(f"  {name:<12} ", "cyan")
-            frames.append(item.plain() + "\n", "magenta" if item.ref is not None else "")
-    heap = Text()
-    for obj in view.heap:
-        heap.append(f"#{obj.sid} {obj.label}  ", "bold")
-        heap.append(_inline(obj) + "\n")
+    output = visible(view.stdout[-2000:] + (view.stderr[-1000:] if view.stderr else ""))
+    out_lines = output.splitlines() or [""]  # the program must not drive the terminal
+    notes = [Text(t, s) for t, s in ((view.exception, "bold red"), (view.note, "yellow")) if t]
+    frames, heap = _frame_lines(view), _heap_lines(view)
+    if height is None:
+        source_rows, out_rows, frame_rows, heap_rows = SOURCE_WINDOW, len(out_lines), 0, 0
+    else:
+        out_rows = min(len(out_lines), 3)
+        main = max(height - out_rows - 2 - len(notes), 8)
+        source_rows = main - 2
+        heap_rows = min(len(heap) or 1, max((main - 4) // 3, main - 4 - len(frames), 1))
+        frame_rows = main - 4 - heap_rows
+    source = _source_lines(view, breakpoints or set(), source_rows)
     layout = Table.grid(padding=(0, 2), expand=True)
     layout.add_column(ratio=3)
     layout.add_column(ratio=2)
     right = Group(
-        Panel(frames, title="Frames", title_align="left"),
-        Panel(heap or Text("(empty)", "dim"), title="Heap", title_align="left"),
+        _panel(frames, "Frames", frame_rows, keep_end=True),
+        _panel(heap or [Text("(empty)", "dim")], "Heap", heap_rows),
     )
-    layout.add_row(Panel(source, title=view.caption(), title_align="left"), right)
-    parts: list[RenderableType] = [layout]
-    if view.exception:
-        parts.append(Text(view.exception, "bold red"))
-    output = view.stdout[-2000:] + (view.stderr[-1000:] if view.stderr else "")
-    shown = visible(output or "")  # the program must not drive the learner's terminal
-    parts.append(Panel(Text(shown, ""), title="Output so far", title_align="left"))
-    if view.note:
-        parts.append(Text(view.note, "yellow"))
+    layout.add_row(_panel(source, view.caption(), 0 if height is None else source_rows), right)
+    parts: list[RenderableType] = [layout, *(_cut(note) for note in notes)]
+    shown = [Text(line) for line in out_lines[-out_rows:]]
+    parts.insert(1 + (view.exception != ""), _panel(shown, "Output so far", out_rows))
     return Group(*parts)
+
+
+def _panel(lines: list[Text], title: str, rows: int = 0, keep_end: bool = False) -> RenderableType:
+    """A titled panel of lines; with `rows`, exactly that tall, cut lines counted."""
+    from rich.panel import Panel
+    from rich.text import Text
+
+    if rows and len(lines) > rows:
+        cut = len(lines) - rows + 1
+        more = Text(f"… {cut} more lines", "dim")
+        lines = [more, *lines[cut:]] if keep_end else [*lines[: rows - 1], more]
+    body = _cut(Text("\n").join(lines))
+    return Panel(body, title=title, title_align="left", height=rows + 2 if rows else None)
+
+
+def _cut(text: Text) -> Text:
+    text.no_wrap, text.overflow = True, "ellipsis"
+    return text
+
+
+def _source_lines(view: StepView, breakpoints: set[int], rows: int) -> list[Text]:
+    from rich.text import Text
+
+    first = max(0, min(view.line - 1 - rows // 2, len(view.source) - rows))
+    lines = []
+    for number, text in enumerate(view.source[first : first + rows], start=first + 1):
+        mark = "→" if number == view.line else ("●" if number in breakpoints else " ")
+        style = "bold black on yellow" if number == view.line else ""
+        lines.append(Text(f"{mark}{number:>4}  {text}", style=style))
+    return lines
+
+
+def _frame_lines(view: StepView) -> list[Text]:
+    from rich.text import Text
+
+    lines = []
+    for frame in view.frames:
+        style = "bold" if frame.current else ("dim" if frame.zombie else "")
+        lines.append(Text(frame.title + ("  ◀ running" if frame.current else ""), style))
+        for name, item in frame.variables:
+            line = Text(f"  {name:<12} ", "cyan")
+            line.append(item.plain(), "magenta" if item.ref is not None else "")
+            lines.append(line)
+    return lines
+
+
+def _heap_lines(view: StepView) -> list[Text]:
+    from rich.text import Text
+
+    lines = []
+    for obj in view.heap:
+        line = Text(f"#{obj.sid} {obj.label}  ", "bold")
+        line.append(_inline(obj))
+        lines.append(line)
+    return lines
 
 
 def render_counts(trace: Trace, top: int = 8) -> RenderableType:
