@@ -5,9 +5,20 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
 TORCH_VERSION ?= 2.13.0
 
-.PHONY: setup demo test lint typecheck pytest bench bench-context docs clean
+.PHONY: setup sandbox demo test lint typecheck pytest bench bench-context docs clean
 
-setup: $(STAMP)
+setup: sandbox $(STAMP)
+
+# The local sandbox's bubblewrap: installed quietly where we may (root with apt-get), else
+# the command to run is printed; without it runs use util-linux's `unshare` instead.
+sandbox:
+	@command -v bwrap >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get install -y -qq bubblewrap || { apt-get update -qq && apt-get install -y -qq bubblewrap; }) >/dev/null 2>&1 \
+	      || echo "could not install bubblewrap with apt-get: runs use unshare instead"; \
+	  else \
+	    echo "bubblewrap is not installed: run \`sudo apt-get install bubblewrap\` (dnf/pacman: bubblewrap)"; \
+	  fi; }
 
 # Re-run only when the dependencies change: quick when nothing did.
 $(STAMP): pyproject.toml

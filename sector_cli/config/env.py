@@ -16,6 +16,7 @@ SECTOR_BACKEND = "SECTOR_BACKEND"
 SECTOR_MODEL = "SECTOR_MODEL"
 SECTOR_TEMPERATURE = "SECTOR_TEMPERATURE"
 SECTOR_MAX_TOKENS = "SECTOR_MAX_TOKENS"
+SECTOR_REPEAT_PENALTY = "SECTOR_REPEAT_PENALTY"
 SECTOR_CONTEXT = "SECTOR_CONTEXT"
 SECTOR_LOCAL_MODEL = "SECTOR_LOCAL_MODEL"
 SECTOR_LOCAL_CONTEXT = "SECTOR_LOCAL_CONTEXT"
@@ -45,6 +46,7 @@ DESCRIPTIONS: dict[str, str] = {
     SECTOR_MODEL: "model the assistant asks",
     SECTOR_TEMPERATURE: "sampling temperature of the assistant",
     SECTOR_MAX_TOKENS: "longest answer, in tokens",
+    SECTOR_REPEAT_PENALTY: "how strongly answers avoid repeating themselves (1 = off)",
     SECTOR_CONTEXT: "context window of remote models, in tokens",
     SECTOR_LOCAL_MODEL: "GGUF file for the local backend",
     SECTOR_LOCAL_CONTEXT: "context window of the local model, in tokens",

@@ -262,6 +262,15 @@ KEYS: dict[str, Key] = {
             example="1024",
         ),
         Key(
+            "assistant.repeat_penalty",
+            "How strongly answers avoid repeating themselves (1 is off; small models loop "
+            "without it): llama.cpp's and Ollama's repeat_penalty, OpenAI's frequency_penalty.",
+            env.SECTOR_REPEAT_PENALTY,
+            _parse_number(1, 2),
+            default=1.15,
+            example="1.3",
+        ),
+        Key(
             "assistant.context",
             "Context window of remote models (ollama, openai), in tokens: prompts are planned "
             "to fit it, and Ollama is asked to use it.",
