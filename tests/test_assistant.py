@@ -68,7 +68,10 @@ def test_dry_run_shows_sections_with_token_counts(sector, workdir, bundled_model
     (section,) = plan["sections"]
     assert section["title"] == "File loop.py:2-3" and section["status"] == "included"
     assert "   2 | while i < 10:" in section["text"] and "i = 0" not in section["text"]
-    assert section["tokens"] > 0 and plan["messages"][-1]["content"] == "why does never end?"
+    assert (
+        section["tokens"] > 0
+        and plan["messages"][-1]["content"] == "why does loop.py:2-3 never end?"
+    )
     human = sector("ask", "why does @file:loop.py never end?", "--dry-run")
     assert (
         "[included] File loop.py:1-3" in human.stdout and "--- messages as sent ---" in human.stdout
@@ -385,3 +388,81 @@ def test_a_reader_that_leaves_stops_the_answer_quietly(workdir, sector_home, bun
     proc.stdout.close()
     _, err = proc.communicate(timeout=60)
     assert proc.returncode in {0, 141} and b"error" not in err
+
+
+# Answers that loop, answers cut at --max-tokens, mentions in the question ---------------------
+
+
+def repeated_share(text: str, n: int = 4) -> float:
+    """The share of the text's n-word phrases that are repeats of an earlier one."""
+    words = text.split()
+    grams = [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
+    return 1 - len(set(grams)) / len(grams) if grams else 0.0
+
+
+LOOPING = "Write bubble sort in Python and explain it."  # the bundled model loops on it
+
+
+def test_the_repetition_penalty_keeps_the_bundled_model_from_looping(
+    sector, workdir, bundled_model, monkeypatch
+) -> None:
+    args = ["--temperature", "0", "--seed", "7", "--max-tokens", "256", "--json"]
+    monkeypatch.setenv("SECTOR_REPEAT_PENALTY", "1")  # off: the loop the issue saw
+    looping = answer_text(sector("ask", LOOPING, *args))
+    monkeypatch.delenv("SECTOR_REPEAT_PENALTY")  # the default
+    answered = answer_text(sector("ask", LOOPING, *args))
+    assert repeated_share(looping) > 0.15, looping
+    assert repeated_share(answered) < 0.05, answered
+
+
+def test_backends_are_sent_the_repetition_penalty(
+    sector, workdir, monkeypatch, llama_server
+) -> None:
+    with fake_ollama(answer=["fine"]) as server:
+        monkeypatch.setenv("OLLAMA_HOST", server.host)
+        assert sector("ask", "hi", "-b", "ollama").exit_code == 0
+        monkeypatch.setenv("SECTOR_REPEAT_PENALTY", "1.3")
+        assert sector("ask", "hi", "-b", "ollama").exit_code == 0
+    sent = [r["options"]["repeat_penalty"] for r in server.requests if "options" in r]
+    assert sent == [1.15, 1.3]
+    assert "from 1 to 2" in sector("config", "set", "assistant.repeat_penalty", "0.5").stderr
+    # OpenAI's API has no repeat_penalty: its frequency_penalty, which the real server takes.
+    from sector_cli.plugins.backend import GenerateOptions
+    from sector_cli.plugins.backends.openai import OpenAIBackend
+
+    payload = OpenAIBackend()._payload([], GenerateOptions("m", repeat_penalty=1.3))
+    assert payload["frequency_penalty"] == 0.6
+    monkeypatch.setenv("OPENAI_BASE_URL", llama_server)
+    result = sector("ask", "Say hi.", "-b", "openai", *DETERMINISTIC)
+    assert result.exit_code == 0 and result.stdout.strip(), result.output
+
+
+def test_an_answer_cut_at_max_tokens_says_so_and_is_not_stored_as_complete(
+    sector, workdir, bundled_model
+) -> None:
+    result = sector("ask", LOOPING, "--temperature", "0", "--max-tokens", "8")
+    assert result.exit_code == 0, result.output
+    assert "cut off" in result.stderr and "--max-tokens" in result.stderr
+    as_json = sector("ask", LOOPING, "--temperature", "0", "--max-tokens", "8", "--json")
+    done = next(e for e in events(as_json.stdout) if e["event"] == "done")
+    assert done["finish_reason"] == "length" and "cut off" not in as_json.stderr
+    conversation = json.loads(sector("history", "ls", "--json").stdout)[0]["id"]
+    shown = json.loads(sector("history", "show", str(conversation), "--json").stdout)
+    assert [m["status"] for m in shown["messages"]] == ["complete", "truncated"]
+    follow = sector("ask", "go on", "--continue", "--dry-run", "--json")
+    sent = json.loads(follow.stdout)["messages"]
+    assert sent[2]["role"] == "assistant" and "[this answer was cut off]" in sent[2]["content"]
+
+
+def test_a_mention_leaves_a_readable_reference_in_the_question(
+    sector, workdir, bundled_model
+) -> None:
+    (workdir / "sorting.py").write_text("def bubble_sort(items):\n    return sorted(items)\n")
+    sector("run", "sorting.py", "--runner", "local")
+    listed = json.loads(sector("runs", "ls", "--json").stdout)
+    question = f"what went wrong in @run:{listed[0]['id']} and how? See @file:sorting.py."
+    plan = json.loads(sector("ask", question, "--dry-run", "--json").stdout)
+    asked = plan["messages"][-1]["content"]
+    assert f"what went wrong in run #{listed[0]['id']} and how? See sorting.py." in asked
+    alone = json.loads(sector("ask", "@file:sorting.py", "--dry-run", "--json").stdout)
+    assert alone["messages"][-1]["content"].endswith("Explain sorting.py.")

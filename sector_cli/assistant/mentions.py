@@ -115,9 +115,14 @@ class MentionRegistry:
             return question, []
         pattern = self._pattern()
         found = [(m.group(1), m.group(2)) for m in pattern.finditer(question)]
-        remaining = re.sub(r"\s{2,}", " ", pattern.sub("", question)).strip()
-        if not remaining and found:
-            remaining = "Explain this."
+        # Resolvers (retrieval, ranking) see the question without mentions, as typed.
+        bare = re.sub(r"\s{2,}", " ", pattern.sub("", question)).strip()
+        # Each mention leaves a readable reference ("run #5", the file's path), so the
+        # sentence around it still means something to the model.
+        remaining = _tidy(pattern.sub(lambda m: reference(m.group(1), m.group(2)), question))
+        if not bare and found:
+            named = [reference(n, a) for n, a in found if reference(n, a)]
+            remaining = f"Explain {', '.join(named)}." if named else "Explain this."
         if not remaining:
             raise UsageError("the question is empty", 'Ask something: sector ask "why ...?"')
         sections: list[Section] = []
@@ -128,5 +133,20 @@ class MentionRegistry:
                 continue
             called.add(id(resolver))
             group = [(n, a) for n, a in found if self.resolvers[n] is resolver]
-            sections.extend(resolver(group, remaining))
+            sections.extend(resolver(group, bare or remaining))
         return remaining, sections
+
+
+def reference(name: str, argument: str | None) -> str:
+    """What a mention reads as once resolved: `@run:5` "run #5", `@file:a.py:3-9` "a.py:3-9",
+    `@project` "the project"; `@context` nothing (its sources are the context itself)."""
+    if argument is None:
+        return "" if name == "context" else f"the {name}"
+    if argument.isdigit():
+        return f"{name} #{argument}"
+    return argument if "/" in argument or "." in argument else f"{name} {argument}"
+
+
+def _tidy(text: str) -> str:
+    """Spaces left by a removed mention collapsed, none before punctuation."""
+    return re.sub(r"\s+([,.;:!?])", r"\1", re.sub(r"\s{2,}", " ", text)).strip()

@@ -6,7 +6,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import partial
 
 from sqlalchemy import func
@@ -107,7 +107,9 @@ class Assistant:
         if max_tokens is not None:
             chosen_max = KEYS["assistant.max_tokens"].convert(max_tokens, "--max-tokens")
         assert isinstance(chosen_temperature, float | int) and isinstance(chosen_max, int)
-        return GenerateOptions(model, float(chosen_temperature), chosen_max, seed)
+        penalty = self.settings.get("assistant.repeat_penalty")
+        assert isinstance(penalty, float | int)
+        return GenerateOptions(model, float(chosen_temperature), chosen_max, seed, float(penalty))
 
     # conversations
 
@@ -247,7 +249,7 @@ class Assistant:
             session.flush()
             message_id = answer.id
         assert message_id is not None
-        options = GenerateOptions(model, options.temperature, options.max_tokens, options.seed)
+        options = replace(options, model=model)
         events = self._drive(conversation_id, message_id, backend, model, plan, options)
         return Answer(conversation_id, message_id, backend_name, model, plan, events)
 
@@ -274,10 +276,11 @@ class Assistant:
                 elif isinstance(event, Usage):
                     usage = event
                 elif isinstance(event, Done):
-                    status = "complete"
+                    # Cut at --max-tokens: kept, but not as a whole answer.
+                    status = "truncated" if event.finish_reason == "length" else "complete"
                 yield event
             yield _stats(name, model, started, first, len(parts), usage)
-            if status == "complete" and plan.citations:
+            if status in {"complete", "truncated"} and plan.citations:
                 async for check in self._check_sources("".join(parts), plan.citations):
                     yield check
         except (KeyboardInterrupt, GeneratorExit, asyncio.CancelledError):

@@ -95,7 +95,7 @@ async def _stream(answer: Answer, as_json: bool, live: bool) -> Stats | None:
         Grounding: "grounding",
     }
     ids = {"conversation": answer.conversation_id, "message": answer.message_id}
-    text, stats, finished = "", None, False
+    text, stats, finished, cut = "", None, False, False
     renderer = _LiveMarkdown() if live else None
     try:
         async with contextlib.aclosing(answer.events) as events:
@@ -121,6 +121,7 @@ async def _stream(answer: Answer, as_json: bool, live: bool) -> Stats | None:
                         sys.stdout.write(event.text)
                         sys.stdout.flush()
                 finished = finished or isinstance(event, Done)
+                cut = cut or (isinstance(event, Done) and event.finish_reason == "length")
                 if isinstance(event, Stats):
                     stats = event
     except SectorError as error:
@@ -138,7 +139,15 @@ async def _stream(answer: Answer, as_json: bool, live: bool) -> Stats | None:
         if as_json and not finished:  # stopped: the stream still says how it ended
             with contextlib.suppress(BrokenPipeError):
                 _emit({"event": "done", "finish_reason": "interrupted", **ids})
+        if cut and not as_json:
+            sys.stderr.write(CUT_NOTE)
     return stats
+
+
+CUT_NOTE = (
+    "cut off: the answer reached --max-tokens and is incomplete (kept as truncated); "
+    "ask again with a larger --max-tokens, or set assistant.max_tokens\n"
+)
 
 
 def _show_checks(event: Sources | Grounding) -> None:

@@ -28,6 +28,9 @@ class GenerateOptions:
     temperature: float = 0.2
     max_tokens: int = 512
     seed: int | None = None
+    # Above 1 discourages repeating recent tokens: small models loop without it. Each backend
+    # maps it onto its own control (llama.cpp and Ollama: repeat_penalty; OpenAI: frequency).
+    repeat_penalty: float = 1.15
 
 
 @dataclass(frozen=True)

@@ -176,6 +176,7 @@ class LocalBackend(Backend):
             "stream": True,
             "temperature": options.temperature,
             "max_tokens": options.max_tokens,
+            "repeat_penalty": options.repeat_penalty,
         }
         if options.seed is not None:
             kwargs["seed"] = options.seed

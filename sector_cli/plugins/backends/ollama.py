@@ -87,6 +87,7 @@ class OllamaBackend(Backend):
         settings: dict[str, Any] = {
             "temperature": options.temperature,
             "num_predict": options.max_tokens,
+            "repeat_penalty": options.repeat_penalty,
             "num_ctx": self.context,  # the window Sector planned the prompt for
         }
         if options.seed is not None:

@@ -177,7 +177,14 @@ class OpenAIBackend(Backend):
         }
         if options.seed is not None:
             payload["seed"] = options.seed
+        if options.repeat_penalty != 1:
+            payload["frequency_penalty"] = frequency_penalty(options.repeat_penalty)
         return payload
+
+
+def frequency_penalty(repeat_penalty: float) -> float:
+    """OpenAI's additive penalty (-2..2) for llama.cpp's multiplicative one: 1.15 -> 0.3."""
+    return round(max(-2.0, min(2.0, (repeat_penalty - 1) * 2)), 2)
 
 
 def _error_message(body: str) -> str:
