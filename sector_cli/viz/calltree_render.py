@@ -120,7 +120,7 @@ STYLE = (
     ".err { fill: #ffebe9; stroke: #cf222e; stroke-width: 1.5; } "
     ".ref { fill: #ffffff; stroke: #8c959f; } .fold { fill: #fbefff; stroke: #8250df; } "
     ".active { fill: #ddf4ff; stroke: #0969da; stroke-width: 1.5; } "
-    ".raised { fill: #cf222e; } .result { fill: #1a7f37; } text { white-space: pre; }</style>"
+    ".raised { fill: #cf222e; } .result { fill: #1a7f37; }</style>"
 )
 
 

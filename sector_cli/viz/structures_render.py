@@ -264,7 +264,7 @@ MARGIN = 16
 TOP = 48
 STYLE = (
     "<style>.seen { fill: #dafbe1; stroke: #4ac26b; } .ptr { fill: #9a6700; } "
-    ".slot { fill: #ffffff; stroke: #8c959f; } text { white-space: pre; }</style>"
+    ".slot { fill: #ffffff; stroke: #8c959f; }</style>"
 )
 
 

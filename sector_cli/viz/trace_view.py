@@ -292,9 +292,10 @@ def render_terminal(
         _panel(heap or [Text("(empty)", "dim")], "Heap", heap_rows),
     )
     layout.add_row(_panel(source, view.caption(), 0 if height is None else source_rows), right)
-    parts: list[RenderableType] = [layout, *(_cut(note) for note in notes)]
+    parts: list[RenderableType] = [layout, *(notes if height is None else map(_cut, notes))]
     shown = [Text(line) for line in out_lines[-out_rows:]]
-    parts.insert(1 + (view.exception != ""), _panel(shown, "Output so far", out_rows))
+    out_panel = _panel(shown, "Output so far", 0 if height is None else out_rows)
+    parts.insert(1 + (view.exception != ""), out_panel)
     return Group(*parts)
 
 
@@ -307,7 +308,9 @@ def _panel(lines: list[Text], title: str, rows: int = 0, keep_end: bool = False)
         cut = len(lines) - rows + 1
         more = Text(f"… {cut} more lines", "dim")
         lines = [more, *lines[cut:]] if keep_end else [*lines[: rows - 1], more]
-    body = _cut(Text("\n").join(lines))
+    body = Text("\n").join(lines)  # wrapped when the screen's height does not matter
+    if rows:
+        _cut(body)
     return Panel(body, title=title, title_align="left", height=rows + 2 if rows else None)
 
 
