@@ -631,3 +631,24 @@ def test_a_returned_object_is_on_the_heap_of_its_return_step(traced) -> None:
     for step in returns:
         value = step["stack_to_render"][-1]["encoded_locals"]["__return__"]
         assert heap_of(step, value) == ["LIST", 0, 1, 4, 9]
+
+
+def test_printed_instances_and_imported_names_are_drawn_as_text(tmp_path) -> None:
+    code = (
+        "from collections import OrderedDict\n"
+        "class P:\n"
+        "    def __init__(self):\n"
+        "        self.tag = 'pt'\n"
+        "    def __str__(self):\n"
+        "        return 'P!'\n"
+        "p = P()\n"
+        "end = 0\n"
+    )
+    found = trace_here(tmp_path, code)
+    view = build_view(found, len(found) - 1)
+    names = dict(view.frames[0].variables)
+    assert names["OrderedDict"].text == "imported class"  # not the raw encoding
+    printed = next(obj for obj in view.heap if obj.text == "P!")
+    assert [(label, item.text) for label, item in printed.items] == [("tag", "'pt'")]
+    texts = [t.text for t in ET.fromstring(render_svg(view).render()).iter() if t.text]
+    assert "imported class" in texts and "P!" in texts and "'pt'" in texts

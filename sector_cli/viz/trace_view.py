@@ -114,8 +114,8 @@ def value(encoded: Any) -> Value:
     if isinstance(encoded, list):
         if len(encoded) == 2 and encoded[0] == "REF":
             return Value(ref=int(encoded[1]))
-        if len(encoded) == 2 and encoded[0] == "SPECIAL_FLOAT":
-            return Value(str(encoded[1]))
+        if len(encoded) == 2 and encoded[0] in ("SPECIAL_FLOAT", "IMPORTED_FAUX_PRIMITIVE"):
+            return Value(str(encoded[1]))  # drawn as its text: Infinity, imported class
         return Value(str(encoded))
     if isinstance(encoded, str):
         return Value(repr(encoded))
@@ -181,8 +181,10 @@ def _object_view(sid: int, encoding: list[Any]) -> HeapView:
     if tag == "FUNCTION":
         parent = f" [parent: frame {encoding[2]}]" if len(encoding) > 2 and encoding[2] else ""
         return HeapView(sid, "function", "function", text=f"{encoding[1]}{parent}")
-    if tag == "INSTANCE_PPRINT":
-        return HeapView(sid, "other", str(encoding[1]), text=str(encoding[2]))
+    if tag == "INSTANCE_PPRINT":  # its printed form, then its attributes
+        cells = [(str(pair[0]), value(pair[1])) for pair in encoding[3:] if isinstance(pair, list)]
+        label, text = str(encoding[1]), str(encoding[2])
+        return HeapView(sid, "instance", label, cells[:MAX_CELLS], text=text, more=_more(cells))
     return HeapView(sid, "other", str(tag), text=" ".join(map(str, encoding[1:])))
 
 
@@ -376,6 +378,8 @@ def render_counts(trace: Trace, top: int = 8) -> RenderableType:
 
 
 def _inline(obj: HeapView) -> str:
+    if obj.text and obj.items:  # a printed instance with attributes
+        return f"{obj.text} ({_inline(replace(obj, text=''))[1:-1]})"
     if obj.text:
         return obj.text
     if obj.kind in ("list", "tuple", "set"):
@@ -513,7 +517,11 @@ def _draw_object(
         width = text_width(obj.text, FONT) + 2 * PAD
         svg.rect(x, top, width, ROW + 4)
         svg.text(x + PAD, top + 16, obj.text, size=FONT)
-        return width, ROW + 4
+        if not obj.items:
+            return width, ROW + 4
+        # a printed instance: its attributes below its printed form
+        rows_w, rows_h = _draw_rows(svg, obj, x, top + ROW + 8, anchors)
+        return max(width, rows_w), ROW + 8 + rows_h
     if obj.kind in ("list", "tuple", "set"):
         return _draw_cells(svg, obj, x, top, anchors)
     return _draw_rows(svg, obj, x, top, anchors)
