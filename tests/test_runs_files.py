@@ -182,3 +182,28 @@ def test_a_program_directly_in_tmp_runs_alone(sector, workdir, local_runner) -> 
         program.unlink()
     assert result.exit_code == 0, result.output
     assert result.stdout == f"[{program.name!r}]\n"  # none of everyone else's /tmp
+
+
+def test_sectors_own_home_never_goes_in(sector, sector_home, local_runner) -> None:
+    """SECTOR_HOME holds the config with API keys and the database: a program kept there
+    runs without them around it."""
+    write(sector_home / "config" / "config.toml", "# sk-secret\n")
+    made_the_db = sector("run", "-c", "print(1)", "--lang", "python", "-r", "local")
+    assert made_the_db.exit_code == 0
+    program = write(sector_home / "peek.py", "import os\nprint(sorted(os.listdir('.')))")
+    result = sector("run", str(program), "-r", "local")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "['peek.py']\n"
+
+
+def test_with_refuses_sectors_home_and_everyones_folders(
+    sector, sector_home, tmp_path, workdir, monkeypatch, local_runner
+) -> None:
+    write(sector_home / "config" / "config.toml", "# sk-secret\n")
+    (workdir / "key.toml").symlink_to(sector_home / "config" / "config.toml")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    write(workdir / "main.py", "print(1)")
+    for given in (str(sector_home), str(sector_home / "config"), "key.toml", "/", str(tmp_path)):
+        result = sector("run", "main.py", "-r", "local", "--with", given)
+        assert result.exit_code == 2, (given, result.output)
+        assert "--with" in result.stderr and len(result.stderr.strip().splitlines()) == 1

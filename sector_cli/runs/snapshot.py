@@ -62,6 +62,26 @@ def too_broad(folder: Path) -> bool:
     return folder in shared
 
 
+def _sectors_own() -> list[Path]:
+    """Sector's own folders: the config with API keys, the database, caches. No run takes
+    them into a sandbox, whatever it is given."""
+    from sector_cli.config import env, paths
+
+    folders = [paths.config_dir(), paths.data_dir(), paths.cache_dir()]
+    if home := os.environ.get(env.SECTOR_HOME):
+        folders.append(Path(home).expanduser())
+    return [folder.resolve() for folder in folders]
+
+
+def _private(path: Path, own: list[Path]) -> bool:
+    """Whether `path` (its target, for a link) is in one of Sector's folders."""
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError):
+        return True  # a loop: nothing to take
+    return any(_under(real, folder) for folder in own)
+
+
 def choose_base(program: Path, project_root: Path | None, cwd: Path) -> tuple[Path, Path | None]:
     """(the folder /work stands for, the project root whose ignore rules apply, if any)."""
     if project_root is None or not _under(program, project_root):
@@ -129,6 +149,18 @@ def gather(
 def _add_with(snapshot: Snapshot, path: Path) -> None:
     if not path.exists():
         raise UsageError(f"--with {path} does not exist", "Check the path")
+    own = _sectors_own()
+    real = path.resolve()
+    if _private(path, own) or any(_under(folder, real) for folder in own):
+        raise UsageError(
+            f"--with {path} holds Sector's own files (config with API keys, the database)",
+            "Give the files the program needs, from outside Sector's folders",
+        )
+    if too_broad(real):
+        raise UsageError(
+            f"--with {path} is everyone's folder, not the program's files",
+            "Give the files or folders the program needs",
+        )
     inside = _under(path, snapshot.base)
     top = snapshot.base if inside else path.parent
     if path.is_dir():
@@ -156,9 +188,10 @@ def _add_with(snapshot: Snapshot, path: Path) -> None:
 
 def _add_surroundings(snapshot: Snapshot, rules_root: Path | None) -> None:
     big, over, stopped = 0, 0, False
+    own = _sectors_own()
     for examined, path in enumerate(_surroundings(snapshot.base, rules_root)):
         name = _name_in(snapshot.base, path)
-        if name in snapshot.files:
+        if name in snapshot.files or _private(path, own):
             continue
         size = _regular_inside(path, snapshot.base)
         if size is None:
