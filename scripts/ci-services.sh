@@ -11,8 +11,10 @@ missing=()
 command -v bwrap >/dev/null || missing+=(bubblewrap)
 command -v dockerd >/dev/null || missing+=(docker.io)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
-# Renderers the drawing tests use: librsvg for SVG pixels, tmux for an 80x24 terminal.
+# Renderers the drawing tests use: librsvg and Chromium for SVG and HTML pixels, tmux for an
+# 80x24 terminal.
 command -v rsvg-convert >/dev/null || missing+=(librsvg2-bin)
+command -v chromium >/dev/null || missing+=(chromium)
 command -v tmux >/dev/null || missing+=(tmux)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq >&2

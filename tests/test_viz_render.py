@@ -1,5 +1,6 @@
-"""Drawings as a renderer shows them: an SVG rasterised by librsvg keeps the indentation of
-the source it shows, and the interactive trace fits an 80x24 terminal, checked in tmux."""
+"""Drawings as a renderer shows them: an SVG rasterised by librsvg, and an HTML page shot by
+Chromium, keep the indentation of the source they show; the interactive trace fits an 80x24
+terminal, checked in tmux."""
 
 from __future__ import annotations
 
@@ -60,6 +61,43 @@ def test_an_svg_step_keeps_the_source_indentation_in_its_pixels(tmp_path) -> Non
     indented, flush = (first_dark_x(image, top, code_x, image.width / 2) for top in rows[1:])
     char = FONT * 0.6  # a monospace advance: 0.6 em in DejaVu Sans Mono, Menlo and Consolas
     assert 3.5 * char < indented - flush < 4.5 * char, (indented, flush)
+
+
+def text_bands(image: Image.Image) -> list[int]:
+    """Each run of rows with dark pixels (a line of text), as the x of its leftmost one."""
+    pixels = image.load()
+    assert pixels is not None
+    bands: list[int] = []
+    blank = 99  # rows since the last dark one: a line's own thin rows leave gaps of 1 or 2
+    for y in range(image.height):
+        dark = [x for x in range(image.width // 2) if pixels[x, y] < 90]
+        if dark and blank <= 2:
+            bands[-1] = min(bands[-1], dark[0])
+        elif dark:
+            bands.append(dark[0])
+        blank = 0 if dark else blank + 1
+    return bands
+
+
+def test_an_html_step_keeps_the_source_indentation_in_chromium(tmp_path) -> None:
+    from sector_cli.viz.svg import html_page
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        skip_or_fail("chromium", "chromium is not installed")
+    found = trace_of(tmp_path, INDENTED)
+    page, shot = tmp_path / "step.html", tmp_path / "step.png"
+    page.write_text(html_page("Trace", [render_svg(build_view(found, len(found) - 1))]))
+    command = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+               f"--screenshot={shot}", "--window-size=800,400", page.as_uri()]  # fmt: skip
+    subprocess.run(command, capture_output=True, timeout=120, check=True)
+    *_, first, indented, flush = text_bands(Image.open(shot).convert("L"))  # the source, last
+    char = FONT * 0.6
+    assert abs(first - flush) <= 2 and 3.5 * char < indented - flush < 4.5 * char, (
+        first,
+        indented,
+        flush,
+    )
 
 
 def test_every_drawing_preserves_spaces(tmp_path) -> None:
