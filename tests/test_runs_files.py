@@ -207,3 +207,22 @@ def test_with_refuses_sectors_home_and_everyones_folders(
         result = sector("run", "main.py", "-r", "local", "--with", given)
         assert result.exit_code == 2, (given, result.output)
         assert "--with" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_secret_looking_files_stay_out_unless_given(
+    sector, tmp_path, monkeypatch, local_runner
+) -> None:
+    """A loose program in a folder with .env or a private key: those are not its
+    surroundings; `--with` takes one on purpose."""
+    folder = tmp_path / "scratch"
+    write(folder / ".env", "OPENAI_API_KEY=sk-secret\n")
+    write(folder / "id_ed25519", "-----BEGIN OPENSSH PRIVATE KEY-----\n")
+    write(folder / "notes.txt", "kept")
+    write(folder / "main.py", "import os\nprint(sorted(os.listdir('.')))")
+    monkeypatch.chdir(folder)
+    result = sector("run", "main.py", "-r", "local")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "['main.py', 'notes.txt']\n"
+    assert "left out 2 files that look like secrets" in " ".join(result.stderr.split())
+    given = sector("run", "main.py", "-r", "local", "--with", ".env")
+    assert given.stdout == "['.env', 'main.py', 'notes.txt']\n"

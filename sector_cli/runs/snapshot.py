@@ -9,6 +9,7 @@ ignore are left out, and so is what would pass the snapshot's bounds; `--with` a
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import stat
 import tempfile
@@ -25,6 +26,14 @@ MAX_FILES = 1000  # files in one snapshot, the program and --with included
 MAX_BYTES = 16 * 1024 * 1024  # their total: a quarter of the sandbox's default disk
 MAX_FILE_BYTES = 4 * 1024 * 1024  # one file found around the program (data, not a dataset)
 MAX_EXAMINED = 10 * MAX_FILES  # files looked at around the program before giving up
+# Names that usually hold keys or passwords: not taken from around a program (as hosting
+# tools leave .env out of a deploy); `--with` still takes one given on purpose.
+SECRET_NAMES = (
+    ".env", ".env.*", "*.pem", "*.key", "*.p12", "*.pfx", "id_rsa*", "id_dsa*", "id_ecdsa*",
+    "id_ed25519*", ".netrc", ".pgpass", ".pypirc", ".npmrc", ".git-credentials",
+    "credentials", "credentials.json", "*.kdbx",
+)  # fmt: skip
+SHAREABLE = {".env.example", ".env.sample", ".env.template"}
 
 
 @dataclass
@@ -121,6 +130,11 @@ def _surroundings(base: Path, rules_root: Path | None) -> Iterator[Path]:
     return walk_files(rules_root or base, base)
 
 
+def looks_secret(name: str) -> bool:
+    base = name.rsplit("/", 1)[-1]
+    return base not in SHAREABLE and any(fnmatch.fnmatch(base, p) for p in SECRET_NAMES)
+
+
 def _name_in(base: Path, path: Path) -> str:
     return path.relative_to(base).as_posix()
 
@@ -187,11 +201,14 @@ def _add_with(snapshot: Snapshot, path: Path) -> None:
 
 
 def _add_surroundings(snapshot: Snapshot, rules_root: Path | None) -> None:
-    big, over, stopped = 0, 0, False
+    big, over, secret, stopped = 0, 0, 0, False
     own = _sectors_own()
     for examined, path in enumerate(_surroundings(snapshot.base, rules_root)):
         name = _name_in(snapshot.base, path)
         if name in snapshot.files or _private(path, own):
+            continue
+        if looks_secret(name):
+            secret += 1
             continue
         size = _regular_inside(path, snapshot.base)
         if size is None:
@@ -205,6 +222,11 @@ def _add_surroundings(snapshot: Snapshot, rules_root: Path | None) -> None:
             over += 1
         elif (data := _read(path)) is not None:
             snapshot.add(name, data)
+    if secret:
+        snapshot.left_out.append(
+            f"left out {secret} file{'s' * (secret > 1)} that look{'s' * (secret == 1)} like "
+            f"secrets (.env, keys) from {snapshot.base} (--with adds one)"
+        )
     if big:
         snapshot.left_out.append(
             f"left out {big} file{'s' * (big > 1)} over {MAX_FILE_BYTES // (1024 * 1024)} MiB "
