@@ -32,8 +32,8 @@ def test_local_model_streams_ndjson_and_is_repeatable(sector, workdir, bundled_m
     assert first.exit_code == 0, first.output
     stream = events(first.stdout)
     kinds = [e["event"] for e in stream]
-    assert kinds[0] == "token" and kinds[-3:] == ["usage", "done", "stats"]
-    assert stream[-1]["backend"] == "local" and stream[-1]["completion_tokens"] > 0
+    assert kinds[0] == "token" and kinds[-4:] == ["usage", "done", "stats", "notice"]
+    assert stream[-2]["backend"] == "local" and stream[-2]["completion_tokens"] > 0
     again = sector("ask", "What is a Python list? One sentence.", *DETERMINISTIC, "--json")
     assert answer_text(again) == answer_text(first) != ""
 
@@ -466,3 +466,42 @@ def test_a_mention_leaves_a_readable_reference_in_the_question(
     assert f"what went wrong in run #{listed[0]['id']} and how? See sorting.py." in asked
     alone = json.loads(sector("ask", "@file:sorting.py", "--dry-run", "--json").stdout)
     assert alone["messages"][-1]["content"].endswith("Explain sorting.py.")
+
+
+def test_the_bundled_model_says_so_once_per_answer(
+    sector, workdir, bundled_model, monkeypatch
+) -> None:
+    result = sector("ask", "Say hello.", *DETERMINISTIC)
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.stderr.splitlines() if "demo model" in line]
+    assert len(notes) == 1 and "local.model_path" in notes[0] and "ollama" in notes[0]
+    assert "demo model" not in result.stdout
+    # The same file under another name is the user's choice of model: nothing to say.
+    (workdir / "mine.gguf").symlink_to(bundled_model)
+    monkeypatch.setenv("SECTOR_LOCAL_MODEL", str(workdir / "mine.gguf"))
+    chosen = sector("ask", "Say hello.", *DETERMINISTIC, "--json")
+    assert "notice" not in {e["event"] for e in events(chosen.stdout)}
+    monkeypatch.delenv("SECTOR_LOCAL_MODEL")
+    with fake_ollama(answer=["Hello."]) as server:
+        monkeypatch.setenv("OLLAMA_HOST", server.host)
+        other = sector("ask", "Say hello.", "-b", "ollama")
+    assert other.exit_code == 0 and "demo model" not in other.stderr
+
+
+def test_context_answers_on_the_bundled_model_are_short_and_quoted(
+    sector, workdir, bundled_model
+) -> None:
+    (workdir / "notes.md").write_text(
+        "# Limits\n\nA run's memory is limited with `sector run --memory 256m prog.py`.\n"
+    )
+    assert sector("context", "add", "notes.md").exit_code == 0
+    question = "@context how do I limit the memory of a run?"
+    plan = json.loads(sector("ask", question, "--dry-run", "--json").stdout)
+    assert plan["reserved_for_answer"] == 160 and "quoting" in plan["messages"][0]["content"]
+    plain = json.loads(sector("ask", "how do I limit memory?", "--dry-run", "--json").stdout)
+    assert plain["reserved_for_answer"] == 512 and "quoting" not in plain["messages"][0]["content"]
+    answered = sector("ask", question, "--temperature", "0", "--seed", "7", "--json")
+    stream = events(answered.stdout)
+    usage = next(e for e in stream if e["event"] == "usage")
+    assert 0 < usage["completion_tokens"] <= 160
+    assert [e["event"] for e in stream].count("notice") == 1

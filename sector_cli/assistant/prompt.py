@@ -20,6 +20,8 @@ CITING_PROMPT = (
     "supports it by its number in brackets, like [1]. If the sources do not answer the "
     "question, say that they do not."
 )
+# For a model too small to explain (the bundled one): repeat the sources, do not improvise.
+QUOTING_PROMPT = " Keep the answer to two or three sentences, each quoting the words of a source."
 TRUNCATION_NOTE = "[... cut to fit the model's context: {shown} of {total} lines shown ...]"
 CONTEXT_HEADER = "\n\n# Context\n"
 # What a chat template adds around each message (role markers, separators): counted apart
@@ -101,9 +103,13 @@ def assemble(
     window: int,
     reserve: int,
     count: Callable[[str], int],
+    quote: bool = False,
 ) -> PromptPlan:
-    """Fit system prompt, question, context sections (by priority) and recent history."""
-    instructions = SYSTEM_PROMPT + (CITING_PROMPT if any(s.citation for s in sections) else "")
+    """Fit system prompt, question, context sections (by priority) and recent history;
+    `quote` asks a weak model to answer from sources by quoting them."""
+    citing = any(s.citation for s in sections)
+    instructions = SYSTEM_PROMPT + (CITING_PROMPT if citing else "")
+    instructions += QUOTING_PROMPT if citing and quote else ""
     system_tokens = count(instructions + CONTEXT_HEADER) + 2 * TEMPLATE_TOKENS_PER_MESSAGE
     question_tokens = count(question)
     budget = window - reserve

@@ -55,7 +55,17 @@ class Sources:
     cited: list[int]
 
 
-AnswerEvent = Token | Usage | Done | Stats | Sources | Grounding
+@dataclass(frozen=True)
+class Notice:
+    """Said once per answer, after it: the model that answered is not to be trusted much
+    (the bundled demo model), and how to get a better one."""
+
+    text: str
+
+
+AnswerEvent = Token | Usage | Done | Stats | Sources | Grounding | Notice
+# Longest sourced (@context) answer from a weak model: kept short, quoted from the sources.
+WEAK_SOURCED_TOKENS = 160
 
 
 @dataclass
@@ -206,13 +216,16 @@ class Assistant:
         """The model, and exactly what would be sent (what `--dry-run` shows)."""
         model = options.model or backend.default_model()
         clean, sections = self.mentions.resolve(printable(question))
+        weak = backend.advice(model) is not None
+        sourced = weak and any(s.citation for s in sections)
         plan = assemble(
             clean,
             sections,
             self._history(conversation),
             backend.context_window(model),
-            options.max_tokens,
+            min(options.max_tokens, WEAK_SOURCED_TOKENS) if sourced else options.max_tokens,
             partial(backend.count_tokens, model=model),
+            quote=sourced,
         )
         return model, plan
 
@@ -249,8 +262,9 @@ class Assistant:
             session.flush()
             message_id = answer.id
         assert message_id is not None
-        options = replace(options, model=model)
-        events = self._drive(conversation_id, message_id, backend, model, plan, options)
+        options = replace(options, model=model, max_tokens=plan.reserved_for_answer)
+        advice = backend.advice(model) if plan.short_answer is None else None
+        events = self._drive(conversation_id, message_id, backend, model, plan, options, advice)
         return Answer(conversation_id, message_id, backend_name, model, plan, events)
 
     async def _drive(
@@ -261,6 +275,7 @@ class Assistant:
         model: str,
         plan: PromptPlan,
         options: GenerateOptions,
+        advice: str | None = None,
     ) -> AsyncGenerator[AnswerEvent, None]:
         started = time.perf_counter()
         first: float | None = None
@@ -280,6 +295,8 @@ class Assistant:
                     status = "truncated" if event.finish_reason == "length" else "complete"
                 yield event
             yield _stats(name, model, started, first, len(parts), usage)
+            if advice:
+                yield Notice(advice)
             if status in {"complete", "truncated"} and plan.citations:
                 async for check in self._check_sources("".join(parts), plan.citations):
                     yield check

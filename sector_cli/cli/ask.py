@@ -21,7 +21,7 @@ from sector_cli.cli.output import (
 if TYPE_CHECKING:
     from sector_cli.assistant.mentions import Grounding
     from sector_cli.assistant.prompt import PromptPlan
-    from sector_cli.assistant.service import Answer, Assistant, Sources, Stats
+    from sector_cli.assistant.service import Answer, Assistant, Notice, Sources, Stats
 
 history_app = typer.Typer(help="Past conversations with the assistant.", no_args_is_help=True)
 models_app = typer.Typer(help="Models the backends offer.", no_args_is_help=True)
@@ -82,7 +82,7 @@ async def _stream(answer: Answer, as_json: bool, live: bool) -> Stats | None:
     from dataclasses import asdict
 
     from sector_cli.assistant.mentions import Grounding
-    from sector_cli.assistant.service import Sources, Stats
+    from sector_cli.assistant.service import Notice, Sources, Stats
     from sector_cli.errors import SectorError
     from sector_cli.plugins.backend import Done, Token, Usage
 
@@ -93,6 +93,7 @@ async def _stream(answer: Answer, as_json: bool, live: bool) -> Stats | None:
         Stats: "stats",
         Sources: "sources",
         Grounding: "grounding",
+        Notice: "notice",
     }
     ids = {"conversation": answer.conversation_id, "message": answer.message_id}
     text, stats, finished, cut = "", None, False, False
@@ -105,7 +106,7 @@ async def _stream(answer: Answer, as_json: bool, live: bool) -> Stats | None:
                     if isinstance(event, Grounding):
                         extra = {"unsupported": len(event.unsupported)}
                     _emit({"event": names[type(event)], **asdict(event), **extra})
-                elif isinstance(event, Sources | Grounding):
+                elif isinstance(event, Sources | Grounding | Notice):
                     if renderer:  # the answer is whole: print it before what follows it
                         renderer.stop(text)
                         renderer = None
@@ -150,10 +151,15 @@ CUT_NOTE = (
 )
 
 
-def _show_checks(event: Sources | Grounding) -> None:
+def _show_checks(event: Sources | Grounding | Notice) -> None:
     """The Sources block (stdout: it belongs to the answer), then the grounding check's
-    flags (stderr, like every other warning)."""
+    flags and the model's notice (stderr, like every other warning)."""
     from sector_cli.assistant.mentions import Grounding
+    from sector_cli.assistant.service import Notice
+
+    if isinstance(event, Notice):
+        sys.stderr.write(f"note: {event.text}\n")
+        return
 
     if isinstance(event, Grounding):
         flagged = event.unsupported

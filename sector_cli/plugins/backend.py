@@ -79,6 +79,11 @@ class Backend(Plugin):
         """Models this backend offers. Raises PluginError when it cannot be asked."""
         return [self.default_model()]
 
+    def advice(self, model: str) -> str | None:
+        """A warning to show with every answer `model` gives (a model too small to be
+        trusted), naming how to get a better one; None when there is nothing to say."""
+        return None
+
     def context_window(self, model: str) -> int:
         """How many tokens a prompt and its answer may take together."""
         return 4096

@@ -115,6 +115,16 @@ class LocalBackend(Backend):
     def context_window(self, model: str) -> int:
         return self.context
 
+    def advice(self, model: str) -> str | None:
+        bundled = bundled_model()
+        if self.path is None or bundled is None or self.path != bundled:
+            return None
+        return (
+            f"{model} is a 135M-parameter demo model: check what it says. For better answers "
+            "point local.model_path at a bigger GGUF (`sector config set local.model_path "
+            "qwen2.5-0.5b-instruct-q4_k_m.gguf`), or `ollama pull llama3.2` and `-b ollama`"
+        )
+
     def count_tokens(self, text: str, model: str) -> int:
         path = self._model_file()
         return on_llama_thread(
