@@ -139,10 +139,14 @@ def _docker_runner():  # type: ignore[no-untyped-def]
     return runner
 
 
-@pytest.fixture(params=["local", "docker"])
-def runner(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
-    """Each runner test runs against the real local sandbox and the real Docker engine."""
-    return _local_runner() if request.param == "local" else _docker_runner()
+@pytest.fixture(params=["local-bwrap", "local-unshare", "docker"])
+def runner(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Each runner test runs against the real local sandbox (with bubblewrap, and with
+    util-linux `unshare`) and the real Docker engine."""
+    if request.param == "docker":
+        return _docker_runner()
+    monkeypatch.setenv("SECTOR_LOCAL_SANDBOX", request.param.removeprefix("local-"))
+    return _local_runner()
 
 
 @pytest.fixture

@@ -37,6 +37,18 @@ def leftovers(pid: int) -> list[str]:
     return found
 
 
+def choose(request: pytest.FixtureRequest, sandbox: str) -> str:
+    """The runner's name for `sandbox`, its sandbox set in ENV; skips (or fails) where it
+    cannot run."""
+    runner_name, _, kind = sandbox.partition("-")
+    ENV.pop("SECTOR_LOCAL_SANDBOX", None)
+    if kind:
+        ENV["SECTOR_LOCAL_SANDBOX"] = kind
+        request.getfixturevalue("monkeypatch").setenv("SECTOR_LOCAL_SANDBOX", kind)
+    request.getfixturevalue(f"{runner_name}_runner")
+    return runner_name
+
+
 def start(runner_name: str, program: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [SECTOR, "run", "--runner", runner_name, str(program)],
@@ -46,11 +58,11 @@ def start(runner_name: str, program: Path) -> subprocess.Popen[bytes]:
     )
 
 
-@pytest.mark.parametrize("runner_name", ["local", "docker"])
+@pytest.mark.parametrize("sandbox", ["local-bwrap", "local-unshare", "docker"])
 def test_reader_leaving_early_leaves_nothing(
-    request: pytest.FixtureRequest, runner_name: str, tmp_path: Path
+    request: pytest.FixtureRequest, sandbox: str, tmp_path: Path
 ) -> None:
-    request.getfixturevalue(f"{runner_name}_runner")  # skips (or fails) where it cannot run
+    runner_name = choose(request, sandbox)
     program = tmp_path / "loud.py"
     program.write_text("while True:\n    print('x' * 100, flush=True)\n")
     process = start(runner_name, program)
@@ -61,11 +73,11 @@ def test_reader_leaving_early_leaves_nothing(
     assert leftovers(process.pid) == []
 
 
-@pytest.mark.parametrize("runner_name", ["local", "docker"])
+@pytest.mark.parametrize("sandbox", ["local-bwrap", "local-unshare", "docker"])
 def test_the_next_run_reaps_a_killed_sector(
-    request: pytest.FixtureRequest, runner_name: str, tmp_path: Path
+    request: pytest.FixtureRequest, sandbox: str, tmp_path: Path
 ) -> None:
-    request.getfixturevalue(f"{runner_name}_runner")
+    runner_name = choose(request, sandbox)
     program = tmp_path / "slow.py"
     program.write_text("import time\nprint('started', flush=True)\ntime.sleep(60)\n")
     process = start(runner_name, program)

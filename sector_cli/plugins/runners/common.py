@@ -29,7 +29,7 @@ from sector_cli.plugins.runner import (
 )
 
 SANDBOX_UID = 65534  # nobody: programs never run as root, even when Sector does
-# Under /tmp so that `nobody` can reach it; one per user, checked before use (see _work_base).
+# Under /tmp so that `nobody` can reach it; one per user, checked before use (see work_base).
 WORK_BASE = Path(tempfile.gettempdir()) / f"sector-sandbox-{os.geteuid()}"
 
 
@@ -69,7 +69,7 @@ def _remove_folder(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def _work_base() -> Path:
+def work_base() -> Path:
     """The parent of work folders, refused unless it is a real folder of ours that no one
     else can write: root mounts and chowns inside it, so no one may plant a symlink there."""
     with contextlib.suppress(FileExistsError):
@@ -99,7 +99,7 @@ def _alive(pid: int) -> bool:
 
 def reap_stale_folders() -> None:
     """Remove work folders whose Sector process is gone (it was killed before cleaning up)."""
-    for folder in _work_base().glob("run-*-*"):
+    for folder in work_base().glob("run-*-*"):
         owner = folder.name.split("-")[1]
         if owner.isdigit() and not _alive(int(owner)) and not folder.is_symlink():
             _remove_folder(folder)
@@ -113,7 +113,7 @@ def work_folder(job: RunJob, limits: Limits) -> Iterator[Path]:
     otherwise RLIMIT_FSIZE bounds each file it writes.
     """
     reap_stale_folders()
-    folder = Path(tempfile.mkdtemp(prefix=f"run-{os.getpid()}-", dir=_work_base()))
+    folder = Path(tempfile.mkdtemp(prefix=f"run-{os.getpid()}-", dir=work_base()))
     try:
         if is_root():
             options = f"size={limits.disk_bytes},mode=0700,uid={SANDBOX_UID},gid={SANDBOX_UID}"

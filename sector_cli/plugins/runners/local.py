@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import functools
 import os
 import resource
 import shutil
 import stat
 import subprocess
+import tempfile
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping
 from functools import partial
 from pathlib import Path, PurePosixPath
 
@@ -28,6 +30,7 @@ from sector_cli.plugins.runner import (
     RunJob,
     Runner,
 )
+from sector_cli.plugins.runners import unshare as unshare_sandbox
 from sector_cli.plugins.runners.cgroups import Cgroup
 from sector_cli.plugins.runners.common import (
     SANDBOX_UID,
@@ -38,6 +41,7 @@ from sector_cli.plugins.runners.common import (
     feed,
     from_status,
     is_root,
+    work_base,
     work_folder,
 )
 
@@ -59,6 +63,11 @@ INSTALL_HINT = "apt-get install bubblewrap"
 # bubblewrap's own environment: its init (pid 1 in the sandbox) keeps it in /proc/1/environ,
 # where the program can read it, so Sector's variables (API keys) must never reach it.
 HOST_ENV = {"PATH": SANDBOX_PATH, "LANG": "C.UTF-8"}
+PROGRAM_ENV = {"PATH": SANDBOX_PATH, "HOME": WORK_DIR, "TMPDIR": "/tmp", "LANG": "C.UTF-8"}
+# Which sandbox the local runner uses: auto (bubblewrap when installed, else unshare),
+# bwrap or unshare.
+SANDBOX_ENV = "SECTOR_LOCAL_SANDBOX"
+SANDBOXES = ("auto", "bwrap", "unshare")
 
 
 def _system_mounts() -> list[str]:
@@ -191,8 +200,11 @@ def _supports_disable_userns(bwrap: str) -> bool:
     return "--disable-userns" in done.stdout + done.stderr
 
 
-def _enter_sandbox(cgroup_files: list[str], limits: Limits, has_cgroup: bool) -> None:
-    """Runs in the child between fork and exec: join the cgroups, set rlimits, drop root."""
+def _enter_sandbox(
+    cgroup_files: list[str], limits: Limits, has_cgroup: bool, drop_root: bool = True
+) -> None:
+    """Runs in the child between fork and exec: join the cgroups, set rlimits, drop root
+    (the unshare sandbox's init needs root to build its root, then drops it itself)."""
     for path in cgroup_files:
         with open(path, "w") as handle:  # noqa: PTH123 (no pathlib between fork and exec)
             handle.write(str(os.getpid()))
@@ -205,10 +217,60 @@ def _enter_sandbox(cgroup_files: list[str], limits: Limits, has_cgroup: bool) ->
         resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
         memory = limits.memory_bytes * 4  # address space, not resident memory
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    if is_root():
+    if not drop_root:
+        _die_with_parent()
+    elif is_root():
         os.setgroups([])
         os.setgid(SANDBOX_UID)
         os.setuid(SANDBOX_UID)
+
+
+def _die_with_parent() -> None:
+    """`unshare` dies when Sector does (bubblewrap's --die-with-parent); its --kill-child
+    then takes the sandbox with it."""
+    PR_SET_PDEATHSIG = 1
+    _libc().prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0)
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def chosen_sandbox() -> str:
+    """`bwrap` or `unshare`, as SECTOR_LOCAL_SANDBOX asks (auto: bubblewrap when installed)."""
+    wanted = os.environ.get(SANDBOX_ENV, "auto").strip().lower() or "auto"
+    if wanted not in SANDBOXES:
+        raise UsageError(
+            f"{SANDBOX_ENV}={wanted!r} is not a sandbox", f"Use one of {', '.join(SANDBOXES)}"
+        )
+    if wanted == "auto":
+        return "bwrap" if shutil.which("bwrap") else "unshare"
+    return wanted
+
+
+def sandbox_command(
+    folder: Path | None,
+    root: Path | None,
+    command: list[str],
+    limits: Limits,
+    read_only: Mapping[str, str],
+) -> tuple[list[str], int, bool]:
+    """(argv, fd to pass, drop root before exec) for the chosen sandbox."""
+    if chosen_sandbox() == "unshare":
+        unshare = unshare_sandbox.unshare_path()
+        if unshare is None or root is None:
+            raise PluginError("util-linux `unshare` is not installed", f"Run `{INSTALL_HINT}`")
+        plan = unshare_sandbox.plan(
+            folder, root, command, limits, _system_mounts(), read_only, PROGRAM_ENV
+        )
+        argv, fd = unshare_sandbox.command_and_fd(unshare, plan)
+        return argv, fd, False
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        raise PluginError("bubblewrap (bwrap) is not installed", f"Run `{INSTALL_HINT}`")
+    argv, fd = options_in_fd(bwrap_command(bwrap, folder, command, limits, read_only))
+    return argv, fd, True
 
 
 class LocalRunner(Runner):
@@ -220,28 +282,20 @@ class LocalRunner(Runner):
     )
     read_only_mounts = True
 
-    def _bwrap(self) -> str:
-        bwrap = shutil.which("bwrap")
-        if bwrap is None:
-            raise PluginError("bubblewrap (bwrap) is not installed", f"Run `{INSTALL_HINT}`")
-        return bwrap
-
     def availability(self) -> Availability:
+        try:
+            sandbox = chosen_sandbox()
+        except UsageError as exc:
+            return Availability(False, exc.message, exc.hint or "")
+        if sandbox == "unshare":
+            return _unshare_availability()
         bwrap = shutil.which("bwrap")
         if bwrap is None:
             return Availability(False, "bubblewrap (bwrap) is not installed", INSTALL_HINT)
-        probe = bwrap_command(bwrap, None, ["true"], Limits())
-        try:
-            done = subprocess.run(
-                probe,
-                capture_output=True,
-                timeout=5,
-                check=False,
-                env=HOST_ENV,
-                preexec_fn=partial(_enter_sandbox, [], Limits(), True),
-            )
-        except (OSError, subprocess.SubprocessError) as exc:
-            return Availability(False, f"bubblewrap cannot start: {exc}", INSTALL_HINT)
+        probe, fd, _ = sandbox_command(None, None, ["true"], Limits(), {})
+        done = _probe(probe, fd, True)
+        if isinstance(done, str):
+            return Availability(False, f"bubblewrap cannot start: {done}", INSTALL_HINT)
         if done.returncode != 0:
             reason = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["?"]
             fix = "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)"
@@ -255,7 +309,7 @@ class LocalRunner(Runner):
     async def run(
         self, job: RunJob, stdin: AsyncIterator[bytes] | None = None
     ) -> AsyncGenerator[RunEvent, None]:
-        bwrap = self._bwrap()
+        _require_sandbox()
         if job.limits.network:
             raise PluginError(
                 "the local sandbox has no network: sharing one would also share the host's "
@@ -264,8 +318,8 @@ class LocalRunner(Runner):
             )
         _require_programs(job)
         _mount_args(job.read_only)  # a bad mount fails here, before anything runs
-        with work_folder(job, job.limits) as folder:
-            step = partial(self._step, bwrap, folder, job.read_only)
+        with work_folder(job, job.limits) as folder, _root_folder(folder) as root:
+            step = partial(self._step, folder, root, job.read_only)
             # aclosing: the step's cgroup goes now, not when the collector finds the generator
             async with contextlib.aclosing(compile_then_run(self.name, job, stdin, step)) as ev:
                 async for event in ev:
@@ -273,8 +327,8 @@ class LocalRunner(Runner):
 
     async def _step(
         self,
-        bwrap: str,
         folder: Path,
+        root: Path,
         read_only: Mapping[str, str],
         command: list[str],
         limits: Limits,
@@ -286,7 +340,7 @@ class LocalRunner(Runner):
         """Run one command under bubblewrap; yields its output, then one StepResult."""
         cgroup = Cgroup.create(limits.processes + 2, limits.memory_bytes)  # +2: bwrap itself
         join = cgroup.join_files() if cgroup else []
-        argv, args_fd = options_in_fd(bwrap_command(bwrap, folder, command, limits, read_only))
+        argv, args_fd, drop_root = sandbox_command(folder, root, command, limits, read_only)
         begin = time.monotonic()
         try:
             process = await asyncio.create_subprocess_exec(
@@ -296,8 +350,8 @@ class LocalRunner(Runner):
                 stderr=asyncio.subprocess.PIPE,
                 env=HOST_ENV,
                 close_fds=True,  # nothing of Sector's (its database, sockets) inside the sandbox
-                pass_fds=(args_fd,),  # bubblewrap closes it once read
-                preexec_fn=partial(_enter_sandbox, join, limits, cgroup is not None),
+                pass_fds=(args_fd,),  # the sandbox closes it once read
+                preexec_fn=partial(_enter_sandbox, join, limits, cgroup is not None, drop_root),
             )
         finally:
             os.close(args_fd)
@@ -364,6 +418,64 @@ class LocalRunner(Runner):
                 except asyncio.CancelledError:  # the loop is closing: remove it all the same
                     _dispose(cgroup)
                     raise
+
+
+def _probe(argv: list[str], fd: int, drop_root: bool) -> subprocess.CompletedProcess[bytes] | str:
+    """Run a sandbox that runs `true`: its result, or why it could not start."""
+    try:
+        return subprocess.run(
+            argv,
+            capture_output=True,
+            timeout=10,
+            check=False,
+            env=HOST_ENV,
+            pass_fds=(fd,),
+            preexec_fn=partial(_enter_sandbox, [], Limits(), True, drop_root),
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        return str(exc)
+    finally:
+        os.close(fd)
+
+
+def _unshare_availability() -> Availability:
+    reason = unshare_sandbox.usable()
+    if reason is not None:
+        return Availability(False, reason, INSTALL_HINT)
+    with _root_folder(None) as root:
+        argv, fd, drop_root = sandbox_command(None, root, ["true"], Limits(), {})
+        done = _probe(argv, fd, drop_root)
+    if isinstance(done, str) or done.returncode != 0:
+        why = done if isinstance(done, str) else done.stderr.decode(errors="replace")
+        last = why.strip().splitlines()[-1:] or ["?"]
+        return Availability(False, f"the unshare sandbox fails here: {last[0]}", INSTALL_HINT)
+    cgroups = "cgroups" if Cgroup.probe() else "rlimits only (no writable cgroups)"
+    return Availability(True, f"unshare ({unshare_sandbox.unshare_path()}), {cgroups}")
+
+
+def _require_sandbox() -> None:
+    if chosen_sandbox() == "unshare":
+        reason = unshare_sandbox.usable()
+        if reason is not None:
+            raise PluginError(reason, f"Run `{INSTALL_HINT}`")
+    elif shutil.which("bwrap") is None:
+        raise PluginError("bubblewrap (bwrap) is not installed", f"Run `{INSTALL_HINT}`")
+
+
+@contextlib.contextmanager
+def _root_folder(folder: Path | None) -> Iterator[Path]:
+    """An empty folder the unshare sandbox's init mounts its root on (in its own mount
+    namespace: the host only ever sees it empty)."""
+    if folder is None:
+        root = Path(tempfile.mkdtemp(prefix=f"run-{os.getpid()}-", dir=work_base()))
+    else:
+        root = folder.with_name(folder.name + "-root")
+        root.mkdir(mode=0o700)
+    try:
+        yield root
+    finally:
+        with contextlib.suppress(OSError):
+            root.rmdir()
 
 
 def _require_programs(job: RunJob) -> None:
