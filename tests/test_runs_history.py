@@ -228,3 +228,25 @@ def test_viz_ds_with_a_good_var_still_runs_and_keeps_the_run(sector, workdir, lo
     result = sector("viz", "ds", "prog.py", "--var", "items", "-r", "local", "--json")
     assert result.exit_code == 0, result.output
     assert [run["verdict"] for run in listed(sector)] == ["accepted"]
+
+
+def _stop_after_up(command: list[str], cwd: Path, stop: signal.Signals) -> tuple[int, bytes]:
+    proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline().endswith(b"up\n")
+    proc.send_signal(stop)
+    _, err = proc.communicate(timeout=30)
+    return proc.returncode, err
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_replay_is_kept_as_it_was(workdir, local_runner, stop) -> None:
+    (workdir / "slow.py").write_text("import time\nprint('up', flush=True)\ntime.sleep(60)")
+    assert _stop_after_up([SECTOR, "run", "slow.py", "-r", "local"], workdir, stop)[0] == 130
+    code, err = _stop_after_up([SECTOR, "runs", "replay", "1"], workdir, stop)
+    assert code == 130, err
+    assert err.decode().strip().splitlines() == ["interrupted: run #2 kept as it was"]
+    shown = subprocess.run(
+        [SECTOR, "runs", "show", "2", "--json"], cwd=workdir, capture_output=True, text=True
+    )
+    run = json.loads(shown.stdout)
+    assert (run["verdict"], run["replay_of"], run["stdout"]) == ("interrupted", 1, "up\n")

@@ -151,15 +151,15 @@ async def _stream(execution: Execution, as_json: bool) -> RunFinished | None:
     return finished
 
 
-def _finish(execution: Execution, finished: RunFinished | None, as_json: bool) -> None:
-    if finished is None:
-        raise typer.Exit(EXIT_INTERRUPTED)
+def _finish(execution: Execution, finished: RunFinished, as_json: bool) -> None:
     if not as_json:
         sys.stderr.write(verdict_line(execution.run_id, execution.runner, finished) + "\n")
     raise typer.Exit(exit_code_for(finished))
 
 
-def _drive(execution: Execution, as_json: bool) -> None:
+def _shown(execution: Execution, as_json: bool) -> RunFinished:
+    """Stream the run to the terminal until it ends; Ctrl-C, SIGTERM or a stream that stops
+    short exit 130 with the run recorded as it was (`run` and `runs replay` alike)."""
     import asyncio
     import signal
 
@@ -172,7 +172,13 @@ def _drive(execution: Execution, as_json: bool) -> None:
         raise typer.Exit(EXIT_INTERRUPTED) from None
     except ReaderLeft:
         leave_quietly()
-    _finish(execution, finished, as_json)
+    if finished is None:
+        raise typer.Exit(EXIT_INTERRUPTED)
+    return finished
+
+
+def _drive(execution: Execution, as_json: bool) -> None:
+    _finish(execution, _shown(execution, as_json), as_json)
 
 
 def run(
@@ -428,7 +434,6 @@ def runs_replay(
     as_json: Json = False,
 ) -> None:
     """Run the same code with the same input and limits again; diff output and verdict."""
-    import asyncio
     import json
 
     from sector_cli.services import open_services
@@ -438,7 +443,7 @@ def runs_replay(
     services = open_services()
     runs = services.runs
     execution = program_output(services, runs.replay_execution(run_id, runner))
-    finished = asyncio.run(_stream(execution, as_json=as_json))
+    finished = _shown(execution, as_json)
     result = runs.compare(run_id, execution.run_id)
     summary = {
         "original": run_id,
@@ -451,7 +456,7 @@ def runs_replay(
     if as_json:
         print(json.dumps(summary))
     else:
-        sys.stderr.write(verdict_line(execution.run_id, execution.runner, finished) + "\n")  # type: ignore[arg-type]
+        sys.stderr.write(verdict_line(execution.run_id, execution.runner, finished) + "\n")
         same = "same verdict" if result.same_verdict else "verdict changed"
         print(f"{same}: {result.original.verdict} -> {result.replay.verdict}")
         print("\n".join(result.diff) if result.diff else "same output")
