@@ -28,8 +28,12 @@ step sector config show
 step sector plugins ls
 step sector db status
 
-# Runs, in the local sandbox (bubblewrap): no Docker engine needed.
-if command -v bwrap >/dev/null; then
+# Runs, in the local sandbox (bubblewrap, else util-linux unshare): no Docker engine needed.
+# `sector doctor` says which sandbox works here (its local sandbox check), if any.
+sandbox=$( (sector doctor --json || true) | python3 -c 'import json, sys
+print(next((c["detail"] for c in json.load(sys.stdin) if c["check"] == "local sandbox" and c["ok"]), ""))')
+if [ -n "$sandbox" ]; then printf '\nlocal sandbox: %s\n' "$sandbox"; fi
+if [ -n "$sandbox" ]; then
   step sector run fib.py --runner local
   echo 'you' | step sector run greet --runner local -- there
   step sector run --runner local --lang c -c '#include <stdio.h>
@@ -38,12 +42,12 @@ int main(void) { int n = 0; for (int i = 1; i <= 100; i++) n += i; printf("%d\n"
   step sector runs ls
   step sector runs replay 1
 else
-  printf '\nbubblewrap is not installed, so the local sandbox is skipped: apt-get install bubblewrap\n'
+  printf '\nno local sandbox works here, so runs are skipped: `sector doctor` says why\n'
 fi
 
 # Visualizations: a traced run, stepped through and drawn as a call tree (in the sandbox), and
 # how the compiler sees the same file.
-if command -v bwrap >/dev/null; then
+if [ -n "$sandbox" ]; then
   step sector run fib.py --runner local --trace
   step sector viz trace fib.py --runner local --step 12
   step sector viz calltree fib.py --runner local --out "$work/calltree.svg"
