@@ -10,12 +10,12 @@ TORCH_VERSION ?= 2.13.0
 setup: sandbox $(STAMP)
 
 # The local sandbox's bubblewrap: installed quietly where we may (root with apt-get), else
-# the command to run is printed.
+# the command to run is printed; without it runs use util-linux's `unshare` (as root).
 sandbox:
 	@command -v bwrap >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    (apt-get install -y -qq bubblewrap || { apt-get update -qq && apt-get install -y -qq bubblewrap; }) >/dev/null 2>&1 \
-	      || echo "could not install bubblewrap with apt-get: the local sandbox needs it"; \
+	      || echo "could not install bubblewrap with apt-get: runs use the unshare sandbox instead"; \
 	  else \
 	    echo "bubblewrap is not installed: run \`sudo apt-get install bubblewrap\` (dnf/pacman: bubblewrap)"; \
 	  fi; }
