@@ -21,6 +21,7 @@ SECTOR_CONTEXT = "SECTOR_CONTEXT"
 SECTOR_LOCAL_MODEL = "SECTOR_LOCAL_MODEL"
 SECTOR_LOCAL_CONTEXT = "SECTOR_LOCAL_CONTEXT"
 SECTOR_EMBEDDER = "SECTOR_EMBEDDER"
+SECTOR_EMBEDDER_CACHE = "SECTOR_EMBEDDER_CACHE"
 SECTOR_RERANKER = "SECTOR_RERANKER"
 SECTOR_CONTEXT_MAX_SIZE = "SECTOR_CONTEXT_MAX_SIZE"
 SECTOR_CONTEXT_K = "SECTOR_CONTEXT_K"
@@ -51,6 +52,7 @@ DESCRIPTIONS: dict[str, str] = {
     SECTOR_LOCAL_MODEL: "GGUF file for the local backend",
     SECTOR_LOCAL_CONTEXT: "context window of the local model, in tokens",
     SECTOR_EMBEDDER: "embedder plugin for the context index (default minilm)",
+    SECTOR_EMBEDDER_CACHE: "folder of the embedder's ONNX export (default: in the cache folder)",
     SECTOR_RERANKER: "reranker plugin that orders search results (default rrf)",
     SECTOR_CONTEXT_MAX_SIZE: "largest document `sector context add` indexes",
     SECTOR_CONTEXT_K: "how many passages @context retrieves",
