@@ -226,3 +226,50 @@ def test_secret_looking_files_stay_out_unless_given(
     assert "left out 2 files that look like secrets" in " ".join(result.stderr.split())
     given = sector("run", "main.py", "-r", "local", "--with", ".env")
     assert given.stdout == "['.env', 'main.py', 'notes.txt']\n"
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_run_storing_a_blob_that_rm_is_collecting_keeps_it(database_url) -> None:
+    """`runs rm` collects a blob while a new run takes the same content: the new run waits
+    for the collection and stores the content again, instead of pointing at nothing."""
+    import threading
+
+    from sqlmodel import Session
+
+    from sector_cli.services import open_services
+    from sector_cli.store import blobs
+    from sector_cli.store.models import Run
+
+    store = open_services().store
+
+    def new_run(session: Session) -> int:
+        run = Run(language="python", runner="local", source="x", job=b"{}")
+        session.add(run)
+        session.flush()
+        assert run.id is not None
+        return run.id
+
+    with store.session() as session:
+        old = new_run(session)
+        blobs.save_files(session, old, {"a.txt": b"shared"})
+    errors: list[BaseException] = []
+    with Session(store.engine) as collecting:
+        collecting.delete(collecting.get(Run, old))
+        collecting.flush()
+        assert blobs.remove_unused(collecting) == 1  # deleted, not committed yet
+
+        def store_again() -> None:
+            try:
+                with store.session() as session:
+                    blobs.save_files(session, new_run(session), {"b.txt": b"shared"})
+            except BaseException as error:  # shown by the assert below
+                errors.append(error)
+
+        thread = threading.Thread(target=store_again)
+        thread.start()
+        thread.join(timeout=3)  # it waits on the collector's lock (or has already failed)
+        collecting.commit()
+    thread.join(timeout=30)
+    assert not errors, errors
+    with store.session() as session:
+        assert blobs.load_files(session, old + 1) == {"b.txt": b"shared"}

@@ -27,7 +27,13 @@ def save_files(session: Session, run_id: int, files: Mapping[str, bytes]) -> Non
         return
     digests = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
     unique = {digests[name]: data for name, data in files.items()}
-    query = select(Blob.sha256).where(col(Blob.sha256).in_(list(unique)))
+    # FOR KEY SHARE (PostgreSQL): a blob found is kept until this run's files point at it, and
+    # one that `runs rm` is collecting is waited for, then not found, so stored again
+    query = (
+        select(Blob.sha256)
+        .where(col(Blob.sha256).in_(list(unique)))
+        .with_for_update(read=True, key_share=True)
+    )
     present = set(session.exec(query).all())
     missing = [
         {"sha256": digest, "size": len(data), "data": data}
