@@ -208,3 +208,73 @@ def test_a_plugin_cannot_take_a_builtin_extension(
     (project / "a.py").write_text("a = 1\n")
     ok(sector("file", "add", "a.py"))
     assert ok(sector("file", "ls", "--json"))[0]["language"] == "python"
+
+
+# The error contract: usage errors, bounds, OS errors, tables ---------------------------------
+
+
+def test_a_usage_error_is_one_line_naming_the_help_to_read(sector, workdir: Path) -> None:
+    result = sector("run", "x.py", "--bogus")
+    one_line_error(result, 2, "No such option: --bogus", "Try 'sector run --help'")
+    assert "╭" not in result.stderr and result.stdout == ""
+
+
+def test_a_usage_error_under_json_is_a_json_object(sector, workdir: Path) -> None:
+    result = sector("run", "x.py", "--bogus", "--json")
+    assert result.exit_code == 2, result.output
+    error = json.loads(result.stderr)
+    assert error == {
+        "error": "No such option: --bogus",
+        "hint": "Try 'sector run --help'",
+        "exit_code": 2,
+    }
+
+
+def test_an_unknown_command_gets_did_you_mean(sector, workdir: Path) -> None:
+    one_line_error(sector("rnu"), 2, "No such command 'rnu'", "did you mean 'run'?")
+    one_line_error(sector("runs", "lss"), 2, "'ls'?", "Try 'sector runs --help'")
+
+
+def test_timeout_zero_is_refused_with_a_message_that_excludes_zero(sector, workdir) -> None:
+    (workdir / "a.py").write_text("print(1)\n")
+    result = sector("run", "--timeout", "0", "a.py")
+    one_line_error(result, 2, "above 0", "got 0")
+    assert "between 0" not in result.stderr
+
+
+def test_os_errors_are_words_not_errno(sector, sector_home: Path, workdir: Path) -> None:
+    (sector_home / "config" / "config.toml").mkdir(parents=True)
+    result = sector("config", "get", "runs.timeout")
+    one_line_error(result, 2, "config.toml is a folder, not a file")
+    assert "Errno" not in result.stderr
+
+
+def test_os_error_helper_names_the_file() -> None:
+    import errno
+
+    from sector_cli.errors import os_error, plain_reason
+
+    assert os_error(IsADirectoryError(errno.EISDIR, "Is a directory", "src")).one_line() == (
+        "src is a folder, not a file. Name a file"
+    )
+    nested = ConnectionError("Connection aborted.", FileNotFoundError(2, "No such file"))
+    assert plain_reason(nested) == "no such file"
+
+
+def test_tables_do_not_cut_words_at_80_columns(capsys, monkeypatch) -> None:
+    from sector_cli.cli.output import Output
+
+    monkeypatch.setenv("COLUMNS", "80")
+    row = {
+        "id": 12, "verdict": "compile-error", "file": "src/forever.py", "lang": "python",
+        "runner": "local", "exit": 1, "wall": "0.1s", "when": "2026-12-04 00:40",
+        "note": "a longer detail of the run " * 2,
+    }  # fmt: skip
+    Output(False).table([row], [(key, key) for key in row], "")
+    lines = capsys.readouterr().out.splitlines()
+    assert all(len(line) <= 80 for line in lines), lines
+    words = {word for value in row.values() for word in str(value).split()} | set(row)
+    for token in " ".join(lines).split():  # whole words, or a word's start ending in "…"
+        assert token in words or (
+            token.endswith("…") and any(w.startswith(token[:-1]) for w in words)
+        ), (token, lines)

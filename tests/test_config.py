@@ -128,3 +128,13 @@ def test_config_path_honours_sector_home(sector, sector_home: Path) -> None:
     assert data["user_config"].startswith(str(sector_home))
     assert data["data_dir"].startswith(str(sector_home))
     assert data["database"].startswith("sqlite:///" + str(sector_home))
+
+
+def test_config_path_prints_paths_when_a_file_is_broken(sector, sector_home: Path) -> None:
+    config = sector_home / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("not toml [\n")
+    result = sector("config", "path", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["user_config"] == str(config)
+    assert "not valid TOML" in result.stderr

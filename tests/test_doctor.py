@@ -55,3 +55,22 @@ def test_table_output_for_people(sector, workdir: Path) -> None:
     result = sector("doctor")
     assert result.exit_code == 0
     assert "database" in result.stdout and "Fix" in result.stdout
+
+
+def test_a_broken_config_file_is_a_failed_check_not_a_stop(sector, sector_home: Path) -> None:
+    config = sector_home / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("[runs]\ntimeout = \n")
+    result = sector("doctor", "--json")
+    assert result.exit_code == 1, result.output
+    checks = {row["check"]: row for row in json.loads(result.stdout)}
+    assert not checks["config"]["ok"] and checks["config"]["required"]
+    assert str(config) in checks["config"]["detail"] and "line 2" in checks["config"]["detail"]
+    assert "database" in checks and "paths" in checks  # the other checks still ran
+
+
+def test_no_check_shows_an_exception_repr(sector, monkeypatch) -> None:
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    checks = {row["check"]: row for row in json.loads(sector("doctor", "--json").stdout)}
+    assert "no such file or directory" in checks["docker"]["detail"]
+    assert "Error(" not in checks["docker"]["detail"] and "('" not in checks["docker"]["detail"]

@@ -5,17 +5,18 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 import typer.core
 import typer.main
+from typer._click.exceptions import UsageError as ClickUsageError  # typer vendors click
 from typer.core import TyperGroup
 
 from sector_cli import __version__
 from sector_cli.cli.output import json_mode
 from sector_cli.config import env
-from sector_cli.errors import EXIT_FAILURE, SectorError
+from sector_cli.errors import SectorError, UsageError, os_error
 
 
 def report_error(error: SectorError) -> None:
@@ -27,6 +28,33 @@ def report_error(error: SectorError) -> None:
         print(json.dumps(payload), file=sys.stderr)
     else:
         print(f"error: {error.one_line()}", file=sys.stderr)
+
+
+def usage_error(error: ClickUsageError) -> UsageError:
+    """A click usage error as Sector's one-line error: the message, then the help to read."""
+    import re
+
+    ctx = error.ctx
+    message = error.format_message()
+    missing = re.match(r"No such command '(.+)'", message)
+    group = ctx.command if ctx is not None else None
+    if missing and ctx and "did you mean" not in message.lower() and isinstance(group, TyperGroup):
+        message = message.rstrip(".") + _did_you_mean(missing[1], group.list_commands(ctx))
+    path = ctx.command_path if ctx is not None else "sector"
+    return UsageError(message, f"Try '{path} --help'")
+
+
+def _did_you_mean(name: str, choices: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, choices, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _wants_json(argv: list[str]) -> bool:
+    """--json before any `--`: the flag was asked for even if parsing failed."""
+    head = argv[: argv.index("--")] if "--" in argv else argv
+    return "--json" in head
 
 
 # Every command, by name, loaded when used: building all their parsers on each start costs
@@ -102,10 +130,25 @@ class SectorGroup(TyperGroup):
         finally:
             self._listing = False
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        self._argv = list(args)
+        try:
+            return super().parse_args(ctx, args)
+        except ClickUsageError as error:
+            self._usage(error)
+
+    def _usage(self, error: ClickUsageError) -> NoReturn:
+        argv = getattr(self, "_argv", [])
+        json_mode.set(_wants_json(argv))
+        report_error(usage_error(error))
+        raise typer.Exit(error.exit_code)
+
     def invoke(self, ctx: Any) -> Any:
         json_mode.set(False)  # each command sets it again when asked for --json
         try:
             return super().invoke(ctx)
+        except ClickUsageError as error:  # a bad option or command: one line, not a box
+            self._usage(error)
         except SectorError as error:
             if env.is_true(os.environ.get(env.SECTOR_DEBUG)):
                 raise
@@ -118,8 +161,9 @@ class SectorGroup(TyperGroup):
         except OSError as error:  # disk full, permissions: still one line, not a traceback
             if env.is_true(os.environ.get(env.SECTOR_DEBUG)):
                 raise
-            report_error(SectorError(str(error), "Run again with SECTOR_DEBUG=1 for details"))
-            raise typer.Exit(EXIT_FAILURE) from None
+            friendly = os_error(error)
+            report_error(friendly)
+            raise typer.Exit(friendly.exit_code) from None
 
 
 app = typer.Typer(

@@ -9,6 +9,7 @@ import typer
 from sector_cli.cli.options import Json
 from sector_cli.cli.output import Output
 from sector_cli.config import env
+from sector_cli.errors import ConfigError
 
 if TYPE_CHECKING:
     from sector_cli.config.settings import Settings
@@ -121,7 +122,14 @@ def path(as_json: Json = False) -> None:
     from sector_cli.store.engine import parse_url
 
     out = Output(as_json)
-    settings = _settings()
+    try:
+        settings = _settings()
+    except ConfigError as error:  # the paths are what a user needs to fix a broken file
+        from sector_cli.cli.output import warn
+        from sector_cli.config.settings import fallback_settings
+
+        warn(error.one_line())
+        settings = fallback_settings()
     folder = settings.project_folder
     out.record(
         {

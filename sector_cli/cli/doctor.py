@@ -6,7 +6,7 @@ import typer
 
 from sector_cli.cli.options import Json
 from sector_cli.cli.output import Output
-from sector_cli.errors import EXIT_FAILURE
+from sector_cli.errors import EXIT_FAILURE, ConfigError
 
 
 def doctor(as_json: Json = False) -> None:
@@ -14,11 +14,17 @@ def doctor(as_json: Json = False) -> None:
 
     Exits 1 when something Sector cannot work without (the database) is missing.
     """
-    from sector_cli.doctor import run_checks
-    from sector_cli.services import open_services
+    from sector_cli.config.settings import fallback_settings
+    from sector_cli.doctor import Check, run_checks
+    from sector_cli.services import Services, open_services
 
     out = Output(as_json)
-    checks = run_checks(open_services())
+    try:
+        services, problems = open_services(), []
+    except ConfigError as error:  # doctor is how a broken file gets found: go on without it
+        services = Services(fallback_settings())
+        problems = [Check("config", False, error.message, error.hint or "", required=True)]
+    checks = [*problems, *run_checks(services)]
     rows = [
         {
             "check": check.name,

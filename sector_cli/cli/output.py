@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 json_mode: ContextVar[bool] = ContextVar("json_mode", default=False)
 
+WORD_WIDTH = 20  # a table keeps words up to this long whole; longer ones end in "…"
+
 EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports it
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of stdout left (`sector ... | head`)
 
@@ -108,11 +110,16 @@ class Output:
 
         table = Table(title=title, title_justify="left", box=None, header_style="bold")
         pairs = list(columns)
-        for _, heading in pairs:
-            table.add_column(heading, overflow="fold")
-        for row in rows:
-            table.add_row(*(Text(_cell(row.get(key))) for key, _ in pairs))
-        console().print(table)
+        cells = [[_cell(row.get(key)) for key, _ in pairs] for row in rows]
+        screen = console()
+        widths = _word_widths([heading for _, heading in pairs], cells, screen.width)
+        for (_, heading), width in zip(pairs, widths, strict=True):
+            # wrap at spaces, keep words whole where they fit, and end a word too long for
+            # its column with "…" as gh does: "fold" cut "compile-error" in two at 80 columns
+            table.add_column(heading, overflow="ellipsis", width=width)
+        for line in cells:
+            table.add_row(*(Text(cell) for cell in line))
+        screen.print(table)
 
     def record(self, data: Mapping[str, Any], title: str | None = None) -> None:
         """One object: `key  value` lines for people, a JSON object for scripts."""
@@ -135,6 +142,24 @@ class Output:
             self.json(data)
         else:
             console().print(message, markup=False)
+
+
+def _word_widths(headings: list[str], cells: list[list[str]], width: int) -> list[int]:
+    """Each column's width: its longest line, narrowed (widest first) while the table does not
+    fit the screen; a column shrinks below its longest word (up to WORD_WIDTH) only when no
+    other column can give room. Rich's own fitting cut words in two."""
+    columns = [[h, *(line[i] for line in cells)] for i, h in enumerate(headings)]
+    widths = [max(len(text) for text in column) for column in columns]
+    words = [
+        min(WORD_WIDTH, max(len(word) for text in column for word in [*text.split(), ""]))
+        for column in columns
+    ]
+    room = width - 2 * len(headings)  # one space of padding each side of every column
+    while sum(widths) > room and max(widths) > 1:
+        spare = [w - floor if w > floor else 0 for w, floor in zip(widths, words, strict=True)]
+        pick = spare.index(max(spare)) if max(spare) > 0 else widths.index(max(widths))
+        widths[pick] -= 1
+    return widths
 
 
 def _cell(value: Any) -> str:

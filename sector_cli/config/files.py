@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sector_cli.config.keys import Value, lookup
-from sector_cli.errors import ConfigError
+from sector_cli.errors import ConfigError, os_error
 
 PYPROJECT = "pyproject.toml"
 PYPROJECT_TABLE = ("tool", "sector")
@@ -39,9 +39,12 @@ def read_document(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        words = os_error(exc)  # "X is a folder, not a file", not "[Errno 21] ..."
+        raise ConfigError(words.message, "It is Sector's config file: fix or remove it") from None
+    except UnicodeDecodeError:
         raise ConfigError(
-            f"cannot read config file {path}: {exc}", "Fix its permissions or remove it"
+            f"config file {path} is not UTF-8 text", "Save it as UTF-8, or remove it"
         ) from None
     try:
         return tomllib.loads(text)

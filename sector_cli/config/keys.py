@@ -76,7 +76,8 @@ def _parse_seconds(raw: object) -> float:
     except ValueError:
         raise ValueError(f"expected a number of seconds, got {raw!r}") from None
     if not 0 < value <= 24 * 3600:
-        raise ValueError("expected a number of seconds between 0 and 86400")
+        # the lower bound is exclusive: say so ("between 0 and" read as if 0 were allowed)
+        raise ValueError(f"expected seconds above 0 and at most 86400, got {raw!r}")
     return value
 
 

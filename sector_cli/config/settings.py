@@ -123,6 +123,21 @@ def load_settings(
     return Settings(tuple(layers), project, user_file)
 
 
+def fallback_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings that read no config file (env, when valid, and defaults): what `doctor` and
+    `config path` use when a file is broken, so that the commands that help fix it still run."""
+    environ = os.environ if environ is None else environ
+    try:
+        from_env = env_values(environ)
+    except ConfigError:
+        from_env = {}
+    layers = (
+        Layer("env", from_env),
+        Layer("default", {key.name: key.default for key in KEYS.values()}),
+    )
+    return Settings(layers, None, ConfigFile(paths.user_config_file()))
+
+
 def writable_file(scope: str | None, cwd: Path | None = None) -> ConfigFile:
     """The file `config set/unset` writes: the project's when inside one, else the user's.
 

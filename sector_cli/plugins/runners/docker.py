@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sector_cli.errors import PluginError
+from sector_cli.errors import PluginError, plain_reason
 from sector_cli.plugins.base import Availability
 from sector_cli.plugins.runner import (
     WORK_DIR,
@@ -59,7 +59,9 @@ def connect() -> DockerClient:
         client = docker.from_env(timeout=30)
         client.ping()
     except DockerException as exc:
-        raise PluginError(f"no Docker engine answers ({_first_line(exc)})", ENGINE_HINT) from None
+        where = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+        reason = plain_reason(exc)  # not the nested ('Connection aborted.', ...) repr
+        raise PluginError(f"no Docker engine answers at {where} ({reason})", ENGINE_HINT) from None
     return client
 
 
