@@ -3,7 +3,9 @@
 A sentence is compared with every sentence of the sources it cites (all sources when it cites
 none) by meaning (embedding cosine similarity) and by words (the share of its content words
 found in them). A sentence that cites a number that was not a source is unsupported whatever
-it says. Short sentences ("Here is how.") carry no claim and are not checked.
+it says, and so is one that names a flag, identifier, code span or number its sources do not
+contain (`use -l` when no source says `-l`; see tokens.py), however close its meaning.
+Short sentences ("Here is how.") carry no claim and are not checked.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sector_cli.assistant.mentions import (
     SentenceCheck,
     cited_numbers,
 )
+from sector_cli.context.tokens import missing_tokens
 from sector_cli.plugins.embedder import Embedder
 
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -104,7 +107,11 @@ def _content_words(text: str) -> set[str]:
     return {w.lower() for w in WORD.findall(text) if w.lower() not in STOP_WORDS}
 
 
-def check(answer: str, citations: Sequence[Citation], embedder: Embedder) -> Grounding:
+def check(
+    answer: str, citations: Sequence[Citation], embedder: Embedder, exact_tokens: bool = True
+) -> Grounding:
+    """Checks each claim; `exact_tokens=False` is the similarity-only check (kept for the
+    bench, which compares the two)."""
     claims = sentences(answer)
     if not claims or not citations:
         return Grounding([])
@@ -127,18 +134,30 @@ def check(answer: str, citations: Sequence[Citation], embedder: Embedder) -> Gro
         words = _content_words(CITATION.sub("", claim))
         source_words = set().union(*(_content_words(by_number[n].text) for n in allowed))
         share = len(words & source_words) / len(words) if words else 0.0
-        supported = not unknown and (
-            best >= SUPPORTED_SIMILARITY or (best >= SUPPORTED_WITH_WORDS and share >= WORD_SHARE)
+        sources_text = "\n".join(by_number[n].text for n in allowed)
+        absent = missing_tokens(CITATION.sub("", claim), sources_text) if exact_tokens else []
+        supported = (
+            not unknown
+            and not absent
+            and (
+                best >= SUPPORTED_SIMILARITY
+                or (best >= SUPPORTED_WITH_WORDS and share >= WORD_SHARE)
+            )
         )
-        reason = _reason(unknown, supported, best, share)
+        reason = _reason(unknown, absent, supported, best, share)
         checks.append(SentenceCheck(claim, supported, best_number, round(best, 3), reason))
     return Grounding(checks)
 
 
-def _reason(unknown: list[int], supported: bool, similarity: float, share: float) -> str:
+def _reason(
+    unknown: list[int], absent: list[str], supported: bool, similarity: float, share: float
+) -> str:
     if unknown:
         cited = ", ".join(f"[{n}]" for n in unknown)
         return f"cites {cited}, which {'is' if len(unknown) == 1 else 'are'} not among the sources"
+    if absent:
+        named = ", ".join(f"`{t}`" for t in absent)
+        return f"names {named}, which {'is' if len(absent) == 1 else 'are'} in no cited source"
     if supported:
         return f"matches the source (similarity {similarity:.2f}, {share:.0%} of its words)"
     return f"no source says this (best similarity {similarity:.2f}, {share:.0%} of its words)"
