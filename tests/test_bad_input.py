@@ -278,3 +278,16 @@ def test_tables_do_not_cut_words_at_80_columns(capsys, monkeypatch) -> None:
         assert token in words or (
             token.endswith("…") and any(w.startswith(token[:-1]) for w in words)
         ), (token, lines)
+
+
+def test_no_trace_hint_offers_trace_only_for_python(
+    database_url, sector, workdir, local_runner
+) -> None:
+    (workdir / "a.js").write_text("console.log(1)\n")
+    (workdir / "b.py").write_text("print(1)\n")
+    assert sector("run", "a.js", "-r", "local").exit_code == 0
+    assert sector("run", "b.py", "-r", "local").exit_code == 0
+    js = sector("viz", "trace", "1")
+    one_line_error(js, 2, "has no trace", "Tracing follows Python programs", "javascript")
+    assert "--trace" not in js.stderr
+    one_line_error(sector("viz", "trace", "2"), 2, "`sector run b.py --trace`")

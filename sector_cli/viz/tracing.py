@@ -283,10 +283,13 @@ def load_trace(services: Services, run_id: int) -> Trace:
     run = runs.get(run_id)
     job = runs.job(run)
     if not is_traced(job):
-        raise UsageError(
-            f"run #{run_id} has no trace",
-            f"Trace it: `sector run {run.source} --trace`, or `sector viz trace FILE`",
+        # offer --trace only where it works: the tracer follows Python programs alone
+        hint = (
+            f"Trace it: `sector run {run.source} --trace`, or `sector viz trace FILE`"
+            if job.language == "python" and not job.compile
+            else f"Tracing follows Python programs; run #{run_id} is {job.language}"
         )
+        raise UsageError(f"run #{run_id} has no trace", hint)
     name = program_name(job)
     trace = Trace(
         runs.output(run_id, ("stdout",)),
