@@ -54,7 +54,7 @@ def reap_stale() -> int:
     for folders in stale.values():
         group = Cgroup(folders)
         group.kill_all(timeout=1.0)
-        group.remove()
+        group.remove(tries=3)  # one still busy is tried again by the next run, not waited for
     return len(stale)
 
 
@@ -160,11 +160,10 @@ class Cgroup:
                     os.kill(pid, signal.SIGKILL)
             time.sleep(0.01)
 
-    def remove(self) -> None:
+    def remove(self, tries: int = 100) -> None:
         for folder in self.folders.values():
-            for _ in range(
-                100 if folder.exists() else 0
-            ):  # a dying process can keep the group busy for a moment
+            # a dying process can keep the group busy for a moment
+            for _ in range(tries if folder.exists() else 0):
                 try:
                     folder.rmdir()
                     break
