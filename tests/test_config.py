@@ -138,3 +138,24 @@ def test_config_path_prints_paths_when_a_file_is_broken(sector, sector_home: Pat
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["user_config"] == str(config)
     assert "not valid TOML" in result.stderr
+
+
+def test_shell_completion_offers_setting_names(sector_home: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    environ = {
+        **os.environ,
+        "_SECTOR_COMPLETE": "complete_bash",
+        "COMP_WORDS": "sector config get runs.",
+        "COMP_CWORD": "3",
+    }
+    code = "from sector_cli.cli.app import app; app(prog_name='sector')"
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=environ, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    offered = done.stdout.split()
+    assert "runs.timeout" in offered and "runs.memory" in offered
+    assert all(name.startswith("runs.") for name in offered)

@@ -20,7 +20,18 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-Key = Annotated[str, typer.Argument(help="Setting name, such as database.url.")]
+
+def _complete_key(incomplete: str) -> list[str]:
+    """Setting names for shell completion (the key table only: no settings are loaded)."""
+    from sector_cli.config.keys import KEYS
+
+    return [name for name in KEYS if name.startswith(incomplete)]
+
+
+Key = Annotated[
+    str,
+    typer.Argument(help="Setting name, such as database.url.", autocompletion=_complete_key),
+]
 UserScope = Annotated[bool, typer.Option("--user", help="Write the user's config file.")]
 ProjectScope = Annotated[
     bool, typer.Option("--project", help="Write the project's config file (default inside one).")
