@@ -474,7 +474,7 @@ def test_the_bundled_model_says_so_once_per_answer(
     result = sector("ask", "Say hello.", *DETERMINISTIC)
     assert result.exit_code == 0, result.output
     notes = [line for line in result.stderr.splitlines() if "demo model" in line]
-    assert len(notes) == 1 and "local.model_path" in notes[0] and "ollama" in notes[0]
+    assert len(notes) == 1 and "sector models pull" in notes[0] and "ollama" in notes[0]
     assert "demo model" not in result.stdout
     # The same file under another name is the user's choice of model: nothing to say.
     (workdir / "mine.gguf").symlink_to(bundled_model)

@@ -387,6 +387,43 @@ def models_ls(backend: BackendOpt = None, as_json: Json = False) -> None:
     )
 
 
+@models_app.command("pull")
+def models_pull(
+    name: Annotated[str, typer.Argument(help="Hugging Face OWNER/REPO/FILE.gguf, or a URL.")],
+    sha256: Annotated[
+        str | None, typer.Option("--sha256", help="Expected sha256 (default: the server's).")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Download a GGUF model into Sector's model folder (resumes a cut download)."""
+    from sector_cli.assistant.models import pull
+
+    out = Output(as_json)
+    if as_json or not sys.stderr.isatty():
+        pulled = pull(name, sha256)
+    else:
+        from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
+
+        with Progress(
+            *Progress.get_default_columns(), DownloadColumn(), TransferSpeedColumn()
+        ) as bar:
+            task = bar.add_task(name.rsplit("/", 1)[-1], total=None)
+            pulled = pull(
+                name, sha256, lambda done, total: bar.update(task, completed=done, total=total)
+            )
+    row = {
+        "path": str(pulled.path),
+        "size": pulled.size,
+        "sha256": pulled.sha256,
+        "resumed_from": pulled.resumed_from,
+    }
+    if as_json:
+        out.json(row)
+        return
+    sys.stdout.write(f"{pulled.path} ({pulled.size / 1e6:.0f} MB, sha256 {pulled.sha256[:12]}…)\n")
+    sys.stderr.write(f"use it: sector config set local.model_path {pulled.path}\n")
+
+
 CHAT_HELP = """Commands: /model NAME · /backend NAME · /clear (new conversation) · /save FILE ·
 /help · /exit (or Ctrl-D). End a line with \\ to go on to the next; Ctrl-C stops an answer."""
 

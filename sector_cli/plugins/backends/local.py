@@ -120,9 +120,10 @@ class LocalBackend(Backend):
         if self.path is None or bundled is None or self.path != bundled:
             return None
         return (
-            f"{model} is a 135M-parameter demo model: check what it says. For better answers "
-            "point local.model_path at a bigger GGUF (`sector config set local.model_path "
-            "qwen2.5-0.5b-instruct-q4_k_m.gguf`), or `ollama pull llama3.2` and `-b ollama`"
+            f"{model} is a 135M-parameter demo model: check what it says. For better answers: "
+            "`sector models pull Qwen/Qwen2.5-0.5B-Instruct-GGUF/qwen2.5-0.5b-instruct-q4_k_m.gguf`"
+            " and set local.model_path to it (docs/models.md), or `ollama pull llama3.2` and "
+            "`-b ollama`"
         )
 
     def count_tokens(self, text: str, model: str) -> int:
