@@ -140,7 +140,8 @@ def test_config_path_prints_paths_when_a_file_is_broken(sector, sector_home: Pat
     assert "not valid TOML" in result.stderr
 
 
-def test_shell_completion_offers_setting_names(sector_home: Path) -> None:
+def complete(words: str) -> list[str]:
+    """What bash completion offers for the last of `words`, from a real `sector` process."""
     import os
     import subprocess
     import sys
@@ -148,14 +149,24 @@ def test_shell_completion_offers_setting_names(sector_home: Path) -> None:
     environ = {
         **os.environ,
         "_SECTOR_COMPLETE": "complete_bash",
-        "COMP_WORDS": "sector config get runs.",
-        "COMP_CWORD": "3",
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(len(words.split(" ")) - 1),
     }
     code = "from sector_cli.cli.app import app; app(prog_name='sector')"
     done = subprocess.run(
         [sys.executable, "-c", code], env=environ, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
-    offered = done.stdout.split()
+    return done.stdout.split()
+
+
+def test_shell_completion_offers_setting_names(sector_home: Path) -> None:
+    offered = complete("sector config get runs.")
     assert "runs.timeout" in offered and "runs.memory" in offered
     assert all(name.startswith("runs.") for name in offered)
+
+
+def test_shell_completion_offers_runners_and_languages(sector_home: Path) -> None:
+    assert {"docker", "local"} <= set(complete("sector run --runner "))
+    languages = complete("sector run --lang ja")
+    assert {"java", "javascript"} <= set(languages) and all(n.startswith("ja") for n in languages)

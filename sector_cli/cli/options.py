@@ -29,3 +29,19 @@ Out = Annotated[
         show_default=False,
     ),
 ]
+
+
+def _plugin_names(kind: str, incomplete: str) -> list[str]:
+    """Names registered for a plugin kind, read from entry points (no plugin is imported)."""
+    from importlib.metadata import entry_points
+
+    names = {point.name for point in entry_points(group=f"sector.{kind}")}
+    return sorted(name for name in names if name.startswith(incomplete))
+
+
+def complete_runner(incomplete: str) -> list[str]:
+    return _plugin_names("runners", incomplete)
+
+
+def complete_language(incomplete: str) -> list[str]:
+    return _plugin_names("languages", incomplete)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sector_cli.cli.options import Json, ProjectName, Yes
+from sector_cli.cli.options import Json, ProjectName, Yes, complete_language, complete_runner
 from sector_cli.cli.output import (
     EXIT_INTERRUPTED,
     Output,
@@ -190,14 +190,26 @@ def run(
         str | None, typer.Option("--code", "-c", help="Run this snippet instead of a file.")
     ] = None,
     lang: Annotated[
-        str | None, typer.Option("--lang", "-l", help="Language (default: from the file).")
+        str | None,
+        typer.Option(
+            "--lang",
+            "-l",
+            help="Language (default: from the file).",
+            autocompletion=complete_language,
+        ),
     ] = None,
     stdin: Annotated[
         str | None,
         typer.Option("--stdin", help="Feed the program this file ('-': all of standard input)."),
     ] = None,
     runner: Annotated[
-        str | None, typer.Option("--runner", "-r", help="docker or local (default: runs.runner).")
+        str | None,
+        typer.Option(
+            "--runner",
+            "-r",
+            help="docker or local (default: runs.runner).",
+            autocompletion=complete_runner,
+        ),
     ] = None,
     timeout: Annotated[
         float | None, typer.Option("--timeout", "-t", help="Time limit in seconds.")
