@@ -457,13 +457,21 @@ def test_an_answer_cut_at_max_tokens_says_so_and_is_not_stored_as_complete(
 def test_a_mention_leaves_a_readable_reference_in_the_question(
     sector, workdir, bundled_model
 ) -> None:
+    from sector_cli.plugins.runner import RunJob
+    from sector_cli.services import open_services
+    from sector_cli.store.models import Run
+
     (workdir / "sorting.py").write_text("def bubble_sort(items):\n    return sorted(items)\n")
-    sector("run", "sorting.py", "--runner", "local")
-    listed = json.loads(sector("runs", "ls", "--json").stdout)
-    question = f"what went wrong in @run:{listed[0]['id']} and how? See @file:sorting.py."
+    job = RunJob("python", {"sorting.py": b"print(1/0)"}, ["python3", "/work/sorting.py"])
+    with open_services().store.session() as session:  # a stored run, whichever sandbox exists
+        run = Run(source="sorting.py", language="python", runner="local", job=job.to_json())
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    question = f"what went wrong in @run:{run_id} and how? See @file:sorting.py."
     plan = json.loads(sector("ask", question, "--dry-run", "--json").stdout)
     asked = plan["messages"][-1]["content"]
-    assert f"what went wrong in run #{listed[0]['id']} and how? See sorting.py." in asked
+    assert f"what went wrong in run #{run_id} and how? See sorting.py." in asked
     alone = json.loads(sector("ask", "@file:sorting.py", "--dry-run", "--json").stdout)
     assert alone["messages"][-1]["content"].endswith("Explain sorting.py.")
 
