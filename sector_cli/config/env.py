@@ -12,6 +12,7 @@ SECTOR_RUNNER = "SECTOR_RUNNER"
 SECTOR_RUN_TIMEOUT = "SECTOR_RUN_TIMEOUT"
 SECTOR_RUN_MEMORY = "SECTOR_RUN_MEMORY"
 SECTOR_DOCKER_IMAGES = "SECTOR_DOCKER_IMAGES"
+SECTOR_LOCAL_SANDBOX = "SECTOR_LOCAL_SANDBOX"
 SECTOR_BACKEND = "SECTOR_BACKEND"
 SECTOR_MODEL = "SECTOR_MODEL"
 SECTOR_TEMPERATURE = "SECTOR_TEMPERATURE"
@@ -43,6 +44,7 @@ DESCRIPTIONS: dict[str, str] = {
     SECTOR_RUN_TIMEOUT: "time limit of a run, in seconds",
     SECTOR_RUN_MEMORY: "memory limit of a run (256M, 1G)",
     SECTOR_DOCKER_IMAGES: "Docker images per language: python=IMAGE,*=IMAGE",
+    SECTOR_LOCAL_SANDBOX: "local sandbox: auto (bwrap if installed, else unshare), bwrap, unshare",
     SECTOR_BACKEND: "assistant backend: local, ollama or openai",
     SECTOR_MODEL: "model the assistant asks",
     SECTOR_TEMPERATURE: "sampling temperature of the assistant",

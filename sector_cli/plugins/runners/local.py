@@ -20,6 +20,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping
 from functools import partial
 from pathlib import Path, PurePosixPath
 
+from sector_cli.config import env
 from sector_cli.errors import PluginError, UsageError
 from sector_cli.plugins.base import Availability
 from sector_cli.plugins.runner import (
@@ -66,7 +67,7 @@ HOST_ENV = {"PATH": SANDBOX_PATH, "LANG": "C.UTF-8"}
 PROGRAM_ENV = {"PATH": SANDBOX_PATH, "HOME": WORK_DIR, "TMPDIR": "/tmp", "LANG": "C.UTF-8"}
 # Which sandbox the local runner uses: auto (bubblewrap when installed, else unshare),
 # bwrap or unshare.
-SANDBOX_ENV = "SECTOR_LOCAL_SANDBOX"
+SANDBOX_ENV = env.SECTOR_LOCAL_SANDBOX
 SANDBOXES = ("auto", "bwrap", "unshare")
 
 
