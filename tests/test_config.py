@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -170,3 +171,86 @@ def test_shell_completion_offers_runners_and_languages(sector_home: Path) -> Non
     assert {"docker", "local"} <= set(complete("sector run --runner "))
     languages = complete("sector run --lang ja")
     assert {"java", "javascript"} <= set(languages) and all(n.startswith("ja") for n in languages)
+
+
+def completion(words: str, shell: str = "bash", **environ: str) -> subprocess.CompletedProcess[str]:
+    """A real `sector` process asked by `shell` to complete the last of `words`."""
+    import os
+    import sys
+
+    asked = {
+        **os.environ,
+        **environ,
+        "_SECTOR_COMPLETE": f"complete_{shell}",
+        "COMP_WORDS": words,  # bash
+        "COMP_CWORD": str(len(words.split(" ")) - 1),
+        "_TYPER_COMPLETE_ARGS": words,  # zsh
+    }
+    code = "from sector_cli.cli.app import app; app(prog_name='sector')"
+    return subprocess.run(
+        [sys.executable, "-c", code], env=asked, capture_output=True, text=True, timeout=60
+    )
+
+
+def stored_runs_and_conversation(count: int) -> int:
+    """`count` runs (prog0.py, prog1.py, ...) and one conversation in the store; its id."""
+    from sector_cli.plugins.runner import RunJob
+    from sector_cli.services import open_services
+    from sector_cli.store.models import Conversation, Run
+
+    job = RunJob("python", {"p.py": b"print(1)"}, ["python3", "/work/p.py"])
+    with open_services().store.session() as session:
+        for number in range(count):
+            verdict = "ok" if number % 2 else None
+            session.add(
+                Run(
+                    source=f"prog{number}.py",
+                    language="python",
+                    runner="local",
+                    job=job.to_json(),
+                    verdict=verdict,
+                )
+            )
+        talk = Conversation(title="why is my sort slow")
+        session.add(talk)
+        session.flush()
+        assert talk.id is not None
+        return talk.id
+
+
+def test_shell_completion_offers_recent_run_and_conversation_numbers(sector_home: Path) -> None:
+    talk = stored_runs_and_conversation(25)
+    for command in ("show", "replay", "rm"):
+        offered = complete(f"sector runs {command} ")
+        assert offered == [str(n) for n in range(25, 5, -1)], command  # the 20 newest
+    assert complete("sector runs rm 3 1") == [
+        "19",
+        "18",
+        "17",
+        "16",
+        "15",
+        "14",
+        "13",
+        "12",
+        "11",
+        "10",
+        "1",
+    ]
+    assert complete("sector history show ") == complete("sector history rm ") == [str(talk)]
+    zsh = completion("sector runs show 2", "zsh")
+    assert zsh.returncode == 0, zsh.stderr
+    assert '"25":"running prog24.py"' in zsh.stdout and '"24":"ok prog23.py"' in zsh.stdout
+    titled = completion("sector history show ", "zsh").stdout
+    assert f'"{talk}":"why is my sort slow"' in titled
+
+
+def test_shell_completion_of_numbers_is_silent_without_a_usable_database(
+    sector_home: Path, tmp_path: Path
+) -> None:
+    missing = tmp_path / "none" / "sector.db"
+    broken = write(tmp_path / "broken.db", "this is not a SQLite database\n" * 100)
+    for url in (f"sqlite:///{missing}", f"sqlite:///{broken}", "postgresql://nobody@127.0.0.1:1/x"):
+        for words in ("sector runs show ", "sector history rm "):
+            done = completion(words, SECTOR_DATABASE_URL=url)
+            assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "", ""), url
+    assert not missing.parent.exists()  # a TAB press created no database

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from sector_cli.cli.completion import complete_conversation_id
 from sector_cli.cli.options import Json, ProjectName
 from sector_cli.cli.output import (
     EXIT_INTERRUPTED,
@@ -305,7 +306,9 @@ def history_ls(
 
 @history_app.command("show")
 def history_show(
-    conversation_id: Annotated[int, typer.Argument(help="Conversation number.")],
+    conversation_id: Annotated[
+        int, typer.Argument(help="Conversation number.", autocompletion=complete_conversation_id)
+    ],
     as_json: Json = False,
 ) -> None:
     """Every message of a conversation, with how each answer was produced."""
@@ -340,7 +343,10 @@ def history_show(
 
 @history_app.command("rm")
 def history_rm(
-    conversation_ids: Annotated[list[int], typer.Argument(help="Conversation numbers.")],
+    conversation_ids: Annotated[
+        list[int],
+        typer.Argument(help="Conversation numbers.", autocompletion=complete_conversation_id),
+    ],
     as_json: Json = False,
 ) -> None:
     """Delete conversations and their messages (all named ones exist, or none is deleted)."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from sector_cli.cli.completion import complete_run_id
 from sector_cli.cli.options import Json, ProjectName, Yes, complete_language, complete_runner
 from sector_cli.cli.output import (
     EXIT_INTERRUPTED,
@@ -353,7 +354,8 @@ def runs_ls(
 
 @runs_app.command("show")
 def runs_show(
-    run_id: Annotated[int, typer.Argument(help="Run number.")], as_json: Json = False
+    run_id: Annotated[int, typer.Argument(help="Run number.", autocompletion=complete_run_id)],
+    as_json: Json = False,
 ) -> None:
     """Show a run: code, files, input, limits, verdict and why, timings and output."""
     from sector_cli.services import open_services
@@ -398,7 +400,8 @@ def _for_people(record: dict[str, Any]) -> dict[str, Any]:
 
 @runs_app.command("log")
 def runs_log(
-    run_id: Annotated[int, typer.Argument(help="Run number.")], as_json: Json = False
+    run_id: Annotated[int, typer.Argument(help="Run number.", autocompletion=complete_run_id)],
+    as_json: Json = False,
 ) -> None:
     """The recorded event stream of a run, with timestamps (NDJSON with --json)."""
     import json
@@ -421,7 +424,9 @@ def runs_log(
 
 @runs_app.command("rm")
 def runs_rm(
-    run_ids: Annotated[list[int], typer.Argument(help="Run numbers.")],
+    run_ids: Annotated[
+        list[int], typer.Argument(help="Run numbers.", autocompletion=complete_run_id)
+    ],
     yes: Yes = False,
     as_json: Json = False,
 ) -> None:
@@ -439,7 +444,7 @@ def runs_rm(
 
 @runs_app.command("replay")
 def runs_replay(
-    run_id: Annotated[int, typer.Argument(help="Run number.")],
+    run_id: Annotated[int, typer.Argument(help="Run number.", autocompletion=complete_run_id)],
     runner: Annotated[
         str | None, typer.Option("--runner", "-r", help="Another runner than the original's.")
     ] = None,
