@@ -8,6 +8,7 @@ SECTOR_REQUIRE names `postgres` (as CI does), where they fail instead.
 from __future__ import annotations
 
 import os
+import signal
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,12 @@ from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from sector_cli.cli.app import app
+
+# A suite started in the background of a non-interactive shell inherits SIGINT ignored, and
+# so would every `sector` the Ctrl-C tests start: take it back, so they see Ctrl-C as a user's
+# terminal sends it (a handled signal is reset to its default in a child at exec).
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 POSTGRES_URL = os.environ.get(
     "SECTOR_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
