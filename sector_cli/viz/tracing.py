@@ -20,7 +20,7 @@ import contextlib
 import io
 import json
 from array import array
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -661,8 +661,14 @@ class Trace:
         }
 
 
-def reachable(heap: dict[int, list[Any]], roots: list[Any]) -> dict[int, list[Any]]:
-    """The heap objects that `roots` (encoded values) lead to, by ["REF", id], by id."""
+def reachable(
+    heap: dict[int, list[Any]],
+    roots: list[Any],
+    shown: Callable[[list[Any]], list[Any]] | None = None,
+) -> dict[int, list[Any]]:
+    """The heap objects that `roots` (encoded values) lead to, by ["REF", id], by id;
+    `shown` rewrites each object before its references are followed (hidden parts lead
+    nowhere)."""
     found: dict[int, list[Any]] = {}
     todo = list(roots)
     while todo:
@@ -670,8 +676,8 @@ def reachable(heap: dict[int, list[Any]], roots: list[Any]) -> dict[int, list[An
         if isinstance(value, list) and len(value) == 2 and value[0] == "REF":
             sid = value[1]
             if sid not in found and sid in heap:
-                found[sid] = heap[sid]
-                todo += contents(heap[sid])
+                found[sid] = shown(heap[sid]) if shown else heap[sid]
+                todo += contents(found[sid])
     return dict(sorted(found.items()))
 
 

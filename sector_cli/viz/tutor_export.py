@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sector_cli.viz.tracing import contents, reachable
+from sector_cli.viz.tracing import reachable
 
 if TYPE_CHECKING:
     from sector_cli.viz.tracing import Frame, State, Step, Trace
@@ -194,18 +194,7 @@ class TutorExport:
 
     def _reachable(self, heap: dict[int, list[Any]], roots: list[Any]) -> dict[int, list[Any]]:
         """The objects the roots lead to, as drawn (hidden attributes lead nowhere)."""
-        if self.plain:
-            return reachable(heap, roots)
-        found: dict[int, list[Any]] = {}
-        todo = list(roots)
-        while todo:
-            value = todo.pop()
-            if isinstance(value, list) and len(value) == 2 and value[0] == "REF":
-                sid = value[1]
-                if sid not in found and sid in heap:
-                    found[sid] = self._conceal(heap[sid])
-                    todo += contents(found[sid])
-        return dict(sorted(found.items()))
+        return reachable(heap, roots, None if self.plain else self._conceal)
 
     def _conceal(self, encoding: list[Any]) -> list[Any]:
         """An object's encoding without hidden attributes, with hidden types as labels."""
