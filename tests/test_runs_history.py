@@ -4,6 +4,7 @@ stored at all, and `runs show` says why, in units people read."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -250,3 +251,33 @@ def test_an_interrupted_replay_is_kept_as_it_was(workdir, local_runner, stop) ->
     )
     run = json.loads(shown.stdout)
     assert (run["verdict"], run["replay_of"], run["stdout"]) == ("interrupted", 1, "up\n")
+
+
+def test_ctrl_c_prints_only_sectors_own_line(workdir, local_runner) -> None:
+    """Ctrl-C reaches the whole foreground process group, the sandbox included; the sandbox
+    ending first must not make asyncio's child watcher warn `Unknown child process pid`."""
+    code = (
+        "import os, time\n"
+        "for _ in range(3):\n"
+        "    if os.fork() == 0:\n"
+        "        time.sleep(60)\n"
+        "        os._exit(0)\n"
+        "print('up', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    (workdir / "forks.py").write_text(code)
+    for attempt in range(6):
+        proc = subprocess.Popen(
+            [SECTOR, "run", "forks.py", "-r", "local"],
+            cwd=workdir,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            process_group=0,  # a group of its own, as a shell gives a foreground job
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a terminal
+        )
+        assert proc.stdout is not None and proc.stdout.readline() == b"up\n"
+        time.sleep(0.2 * attempt)  # a spread of moments: the race is one of timing
+        os.killpg(proc.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 130, err
+        assert err.decode() == f"interrupted: run #{attempt + 1} kept as it was\n", attempt

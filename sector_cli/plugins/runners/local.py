@@ -12,6 +12,7 @@ import functools
 import os
 import resource
 import shutil
+import signal
 import stat
 import subprocess
 import tempfile
@@ -500,8 +501,11 @@ def _dispose(cgroup: Cgroup) -> None:
 
 def _kill(process: asyncio.subprocess.Process, cgroup: Cgroup | None) -> None:
     if process.returncode is None:
+        # os.kill, not process.kill(): Popen.send_signal first polls, reaping a sandbox that
+        # Ctrl-C already ended under asyncio's child watcher, which then prints "Unknown child
+        # process pid". Until the watcher reaps it the pid cannot be reused.
         with contextlib.suppress(ProcessLookupError):
-            process.kill()
+            os.kill(process.pid, signal.SIGKILL)
     if cgroup:
         cgroup.kill_all()
 
