@@ -273,7 +273,6 @@ def test_ctrl_c_prints_only_sectors_own_line(workdir, local_runner) -> None:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             process_group=0,  # a group of its own, as a shell gives a foreground job
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a terminal
         )
         assert proc.stdout is not None and proc.stdout.readline() == b"up\n"
         time.sleep(0.2 * attempt)  # a spread of moments: the race is one of timing
