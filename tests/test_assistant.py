@@ -57,7 +57,7 @@ def test_conversations_continue_and_are_kept(sector, workdir, bundled_model) -> 
     shown = json.loads(sector("history", "show", str(listed[0]["id"]), "--json").stdout)
     assert [m["status"] for m in shown["messages"]] == ["complete"] * 4
     assert shown["messages"][1]["stats"]["backend"] == "local"
-    assert sector("history", "rm", str(listed[0]["id"])).exit_code == 0
+    assert sector("history", "rm", str(listed[0]["id"]), "--yes").exit_code == 0
     assert json.loads(sector("history", "ls", "--json").stdout) == []
 
 

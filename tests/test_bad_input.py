@@ -291,3 +291,29 @@ def test_no_trace_hint_offers_trace_only_for_python(
     one_line_error(js, 2, "has no trace", "Tracing follows Python programs", "javascript")
     assert "--trace" not in js.stderr
     one_line_error(sector("viz", "trace", "2"), 2, "`sector run b.py --trace`")
+
+
+def test_every_rm_asks_and_a_script_must_pass_yes(sector, workdir: Path) -> None:
+    """One rule for deleting: without a terminal and without --yes, nothing is deleted."""
+    from sector_cli.plugins.runner import RunJob
+    from sector_cli.services import open_services
+    from sector_cli.store.models import Conversation, Run
+
+    with open_services().store.session() as session:
+        job = RunJob("python", {}, ["python3", "/work/main.py"]).to_json()
+        session.add(Run(source="main.py", language="python", runner="local", job=job))
+        session.add(Conversation(title="kept"))
+    (workdir / "notes.md").write_text("# Notes\n\nClosures capture variables.\n")
+    assert sector("context", "add", "notes.md").exit_code == 0
+    listings = {
+        ("runs", "rm", "1"): ("runs", "ls", "--json"),
+        ("history", "rm", "1"): ("history", "ls", "--json"),
+        ("context", "rm", "notes.md"): ("context", "ls", "--json"),
+    }
+    for command, listing in listings.items():
+        refused = sector(*command)
+        assert refused.exit_code == 2 and "Pass --yes" in refused.stderr, refused.output
+        assert len(refused.stderr.strip().splitlines()) == 1
+        assert len(json.loads(sector(*listing).stdout)) == 1  # nothing deleted
+        assert sector(*command, "--yes").exit_code == 0
+        assert json.loads(sector(*listing).stdout) == []

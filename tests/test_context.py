@@ -131,7 +131,7 @@ def test_ls_show_read_stats_rm(sector, notes) -> None:
     assert stats["documents"] == 3 and stats["rows"] == stats["chunks"] > 0
     assert stats["unreachable_rows"] == 0 and stats["documents_out_of_step"] == 0
     assert "FTS on content" in stats["indexes"]
-    removed = sector("context", "rm", "closures.md", "--json")
+    removed = sector("context", "rm", "closures.md", "--yes", "--json")
     assert removed.exit_code == 0, removed.output
     after = json.loads(sector("context", "stats", "--json").stdout)
     assert after["documents"] == 2 and after["rows"] == after["chunks"]
@@ -349,10 +349,10 @@ def test_nothing_usable_is_exit_2_and_rm_is_all_or_nothing(sector, notes) -> Non
     result, _ = add(sector, "missing.md")
     assert result.exit_code == 2
     add(sector, "notes")
-    partly = sector("context", "rm", "closures.md", "nosuch.md")
+    partly = sector("context", "rm", "closures.md", "nosuch.md", "--yes")
     assert partly.exit_code == 2 and "nosuch.md" in partly.stderr
     assert len(json.loads(sector("context", "ls", "--json").stdout)) == 3  # nothing removed
-    assert sector("context", "rm", ".closures.md").exit_code == 2  # not a prefix match
+    assert sector("context", "rm", ".closures.md", "--yes").exit_code == 2  # not a prefix match
     assert sector("context", "show", "notes/../notes/closures.md").exit_code == 0
 
 

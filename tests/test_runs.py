@@ -115,7 +115,7 @@ def test_history_show_log_replay_rm(sector, workdir, local_runner) -> None:
     summary = json.loads(replay.stdout.splitlines()[-1])
     assert summary["same_output"] and summary["same_verdict"] and summary["replay"] == 2
     assert json.loads(sector("runs", "show", "2", "--json").stdout)["replay_of"] == 1
-    assert sector("runs", "rm", "1", "2").exit_code == 0
+    assert sector("runs", "rm", "1", "2", "--yes").exit_code == 0
     assert json.loads(sector("runs", "ls", "--json").stdout) == []
 
 
@@ -545,7 +545,7 @@ def test_running_runs_can_be_listed_and_removed(workdir, local_runner) -> None:
         text=True,
     )
     assert [r["verdict"] for r in json.loads(listed.stdout)] == ["running"]
-    assert subprocess.run([SECTOR, "runs", "rm", "1"], cwd=workdir).returncode == 0
+    assert subprocess.run([SECTOR, "runs", "rm", "1", "--yes"], cwd=workdir).returncode == 0
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert out == b"end\n"

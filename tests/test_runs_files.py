@@ -87,9 +87,9 @@ def test_identical_files_are_stored_once(database_url, sector, workdir, local_ru
     (workdir / "data.txt").write_text("forty-three\n")
     assert sector("run", "src/app.py", "-r", "local").stdout == "helped forty-three\n"
     assert counts() == (first_blobs + 1, 3 * first_files)  # only the changed file
-    assert sector("runs", "rm", "1", "2").exit_code == 0
+    assert sector("runs", "rm", "1", "2", "--yes").exit_code == 0
     assert counts() == (first_files, first_files)  # what run 3 still uses stays
-    assert sector("runs", "rm", "3").exit_code == 0
+    assert sector("runs", "rm", "3", "--yes").exit_code == 0
     assert counts() == (0, 0)
 
 

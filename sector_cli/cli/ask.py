@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sector_cli.cli.completion import complete_conversation_id
-from sector_cli.cli.options import Json, ProjectName
+from sector_cli.cli.options import Json, ProjectName, Yes, confirm_removal
 from sector_cli.cli.output import (
     EXIT_INTERRUPTED,
     Output,
@@ -347,6 +347,7 @@ def history_rm(
         list[int],
         typer.Argument(help="Conversation numbers.", autocompletion=complete_conversation_id),
     ],
+    yes: Yes = False,
     as_json: Json = False,
 ) -> None:
     """Delete conversations and their messages (all named ones exist, or none is deleted)."""
@@ -356,6 +357,8 @@ def history_rm(
     assistant = open_services().assistant
     for cid in conversation_ids:
         assistant.conversation(cid)  # every id is checked before anything is deleted
+    names = ", ".join(map(str, conversation_ids))
+    confirm_removal(f"Delete conversation(s) {names} and their messages?", yes)
     removed = [assistant.remove(cid).id for cid in conversation_ids]
     out.done(f"Removed conversation(s) {', '.join(map(str, removed))}", {"removed": removed})
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sector_cli.cli.options import Json
+from sector_cli.cli.options import Json, Yes, confirm_removal
 from sector_cli.cli.output import Output, console, jsonable, warn
 
 if TYPE_CHECKING:
@@ -259,11 +259,15 @@ def parse_lines(text: str | None) -> tuple[int, int] | None:
 
 @app.command("rm")
 def rm(
-    documents: Annotated[list[str], typer.Argument(help="Documents.")], as_json: Json = False
+    documents: Annotated[list[str], typer.Argument(help="Documents.")],
+    yes: Yes = False,
+    as_json: Json = False,
 ) -> None:
     """Remove documents from the index (the files are not touched)."""
     context = _context()
     chosen = [context.document(ref) for ref in documents]  # all found, or nothing removed
+    listed = ", ".join(f"#{d.id} {d.path}" for d in chosen)
+    confirm_removal(f"Remove {listed} from the index?", yes)
     removed = [context.remove(str(document.id)) for document in chosen]
     names = ", ".join(f"#{d.id} {d.path}" for d in removed)
     Output(as_json).done(f"removed {names}", [_document_row(d) for d in removed])

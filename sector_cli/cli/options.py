@@ -20,6 +20,22 @@ ProjectName = Annotated[
     ),
 ]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+
+def confirm_removal(question: str, yes: bool) -> None:
+    """The one rule for commands that delete: ask on a terminal; a script passes --yes (without
+    it, refuse with exit 2 rather than delete what no one confirmed)."""
+    import sys
+
+    from sector_cli.errors import UsageError
+
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise UsageError(f"{question[:-1]} needs confirmation", "Pass --yes")
+    typer.confirm(question, abort=True)
+
+
 Out = Annotated[
     Path | None,
     typer.Option(

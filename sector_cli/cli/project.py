@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sector_cli.cli.options import Json, Yes
+from sector_cli.cli.options import Json, Yes, confirm_removal
 from sector_cli.cli.output import Output, warn
 
 if TYPE_CHECKING:
@@ -111,16 +110,12 @@ def rm(
     as_json: Json = False,
 ) -> None:
     """Forget a project and its tracked files. Nothing on disk is deleted."""
-    from sector_cli.errors import UsageError
     from sector_cli.services import open_services
 
     out = Output(as_json)
     services = open_services()
     project = services.projects.get(name)
-    if not yes:
-        if not sys.stdin.isatty():
-            raise UsageError(f"refusing to remove {name!r} without confirmation", "Pass --yes")
-        typer.confirm(f"Forget project {name} ({project.root})?", abort=True)
+    confirm_removal(f"Forget project {name} ({project.root})?", yes)
     services.projects.remove(name)
     out.done(f"Removed {name}; {project.root} was left on disk", project)
 

@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sector_cli.cli.completion import complete_run_id
-from sector_cli.cli.options import Json, ProjectName, Yes, complete_language, complete_runner
+from sector_cli.cli.options import (
+    Json,
+    ProjectName,
+    Yes,
+    complete_language,
+    complete_runner,
+    confirm_removal,
+)
 from sector_cli.cli.output import (
     EXIT_INTERRUPTED,
     Output,
@@ -435,6 +442,9 @@ def runs_rm(
 
     out = Output(as_json)
     runs = open_services().runs
+    for run_id in run_ids:
+        runs.get(run_id)  # every id is checked before anything is asked or deleted
+    confirm_removal(f"Delete run(s) {', '.join(map(str, run_ids))} and their output?", yes)
     removed = [runs.remove(run_id).id for run_id in run_ids]
     out.done(
         f"Removed run{'s' if len(removed) > 1 else ''} {', '.join(map(str, removed))}",
