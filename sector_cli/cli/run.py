@@ -165,14 +165,25 @@ def _finish(execution: Execution, finished: RunFinished, as_json: bool) -> None:
     raise typer.Exit(exit_code_for(finished))
 
 
+def _as_ctrl_c(signum: int, frame: object) -> None:
+    import signal
+
+    if callable(signal.getsignal(signal.SIGINT)):
+        signal.raise_signal(signal.SIGINT)
+    else:  # SIGINT ignored (started in the background): asyncio.run did not take it over
+        raise KeyboardInterrupt
+
+
 def _shown(execution: Execution, as_json: bool) -> RunFinished:
     """Stream the run to the terminal until it ends; Ctrl-C, SIGTERM or a stream that stops
     short exit 130 with the run recorded as it was (`run` and `runs replay` alike)."""
     import asyncio
     import signal
 
-    # SIGTERM stops the run as Ctrl-C does, so that it is recorded as it was
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # SIGTERM stops the run as Ctrl-C does, so that it is recorded as it was: by raising
+    # SIGINT, whose handler asyncio.run cancels the run with (KeyboardInterrupt raised in
+    # whatever frame SIGTERM landed in left half-closed coroutines complaining on stderr)
+    signal.signal(signal.SIGTERM, _as_ctrl_c)
     try:
         finished = asyncio.run(_stream(execution, as_json))
     except KeyboardInterrupt:
