@@ -5,11 +5,12 @@ GET /api/version, GET /api/tags, and POST /api/chat streaming NDJSON chunks, end
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.fakes.serving import serving
 
 MODEL = "llama3.2:latest"
 
@@ -108,10 +109,5 @@ def fake_ollama(
     answer: list[str] | None = None, models: list[str] | None = None
 ) -> Iterator[FakeOllama]:
     server = FakeOllama(answer or ["Closures ", "capture ", "variables."], models or [MODEL])
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
