@@ -11,6 +11,7 @@ import errno
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # Ctrl-C (or SIGTERM), as a shell reports it
 
 
 class SectorError(Exception):

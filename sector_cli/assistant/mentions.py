@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from sector_cli.errors import UsageError
+from sector_cli.wire import WireEvent
 
 # A citation is [n] standing alone: not items[1], not inside `code` or a code block.
 CITATION = re.compile(r"(?<![\w\])\[`'\"])\[(\d{1,3})\]")
@@ -62,14 +64,20 @@ GroupResolver = Callable[[list[tuple[str, str | None]], str], list[Section]]
 
 
 @dataclass(frozen=True)
-class Grounding:
+class Grounding(WireEvent):
     """Whether each sentence of an answer is supported by the sources it was given."""
+
+    wire_name: ClassVar[str] = "grounding"
 
     sentences: list[SentenceCheck]
 
     @property
     def unsupported(self) -> list[SentenceCheck]:
         return [s for s in self.sentences if not s.supported]
+
+    def to_wire(self) -> dict[str, Any]:
+        """The checks, and how many failed (a script need not count them)."""
+        return {**super().to_wire(), "unsupported": len(self.unsupported)}
 
 
 @dataclass(frozen=True)

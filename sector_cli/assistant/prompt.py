@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sector_cli.assistant.mentions import Citation, Section
 from sector_cli.errors import UsageError
 from sector_cli.plugins.backend import Message
+from sector_cli.wire import jsonable
 
 SYSTEM_PROMPT = (
     "You are Sector, a patient programming tutor in the terminal. Answer the learner's "
@@ -67,6 +69,15 @@ class PromptPlan:
     def prompt_tokens(self) -> int:
         sent = sum(s.tokens for s in self.sections if s.status != "dropped")
         return self.system_tokens + self.question_tokens + self.history_tokens + sent
+
+    def to_wire(self, model: str, backend: str) -> dict[str, Any]:
+        """The plan as `sector ask --dry-run --json` gives it: who would answer, then it."""
+        return {
+            "backend": backend,
+            "model": model,
+            **jsonable(self),
+            "prompt_tokens": self.prompt_tokens,
+        }
 
 
 def _fit(section: Section, room: int, count: Callable[[str], int]) -> str | None:

@@ -8,15 +8,16 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import asdict, dataclass, replace
 from functools import partial
+from typing import Any, ClassVar
 
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from sector_cli.assistant.mentions import Citation, Grounding, MentionRegistry, cited_numbers
 from sector_cli.assistant.prompt import PromptPlan, assemble
-from sector_cli.config.keys import KEYS
+from sector_cli.config import keys
 from sector_cli.config.settings import Settings
-from sector_cli.errors import NotFoundError
+from sector_cli.errors import NotFoundError, SectorError
 from sector_cli.plugins.backend import (
     Backend,
     Done,
@@ -30,13 +31,16 @@ from sector_cli.store.engine import Store
 from sector_cli.store.models import Conversation
 from sector_cli.store.models import Message as MessageRow
 from sector_cli.timeutil import utcnow
+from sector_cli.wire import WireEvent
 
 TITLE_LENGTH = 60
 
 
 @dataclass(frozen=True)
-class Stats:
+class Stats(WireEvent):
     """How an answer was produced, for `-v`, `--json` and history."""
+
+    wire_name: ClassVar[str] = "stats"
 
     backend: str
     model: str
@@ -48,17 +52,21 @@ class Stats:
 
 
 @dataclass(frozen=True)
-class Sources:
+class Sources(WireEvent):
     """The numbered sources the answer was given, after it is complete: which it cited."""
+
+    wire_name: ClassVar[str] = "sources"
 
     citations: list[Citation]
     cited: list[int]
 
 
 @dataclass(frozen=True)
-class Notice:
+class Notice(WireEvent):
     """Said once per answer, after it: the model that answered is not to be trusted much
     (the bundled demo model), and how to get a better one."""
+
+    wire_name: ClassVar[str] = "notice"
 
     text: str
 
@@ -79,6 +87,22 @@ class Answer:
     plan: PromptPlan
     events: AsyncGenerator[AnswerEvent, None]
 
+    def _ids(self) -> dict[str, int]:
+        return {"conversation": self.conversation_id, "message": self.message_id}
+
+    def wire(self, event: AnswerEvent) -> dict[str, Any]:
+        """An event of this answer on the wire: its own form; `done` also names the
+        conversation and the message, so that a script can continue or show it."""
+        return {**event.to_wire(), **(self._ids() if isinstance(event, Done) else {})}
+
+    def stopped_wire(self) -> dict[str, Any]:
+        """The last event of an answer stopped before its `done` (Ctrl-C, SIGTERM)."""
+        return self.wire(Done("interrupted"))
+
+    def error_wire(self, error: SectorError) -> dict[str, Any]:
+        """The last event of an answer the backend failed to give."""
+        return {"event": "error", "message": error.message, "hint": error.hint, **self._ids()}
+
 
 class Assistant:
     def __init__(
@@ -96,7 +120,7 @@ class Assistant:
         self.project_id = project_id
 
     def backend(self, name: str | None = None) -> Backend:
-        chosen = name or str(self.settings.get("assistant.backend"))
+        chosen = name or self.settings.get(keys.ASSISTANT_BACKEND)
         plugin = self.registry.get("backends", chosen).plugin_class()
         assert isinstance(plugin, Backend)
         plugin.configure(self.settings)
@@ -110,16 +134,14 @@ class Assistant:
         seed: int | None = None,
     ) -> GenerateOptions:
         """Options from flags (checked like the settings they override), else settings."""
-        chosen_temperature = self.settings.get("assistant.temperature")
-        chosen_max = self.settings.get("assistant.max_tokens")
+        chosen_temperature = self.settings.get(keys.ASSISTANT_TEMPERATURE)
+        chosen_max = self.settings.get(keys.ASSISTANT_MAX_TOKENS)
         if temperature is not None:
-            chosen_temperature = KEYS["assistant.temperature"].convert(temperature, "--temperature")
+            chosen_temperature = keys.ASSISTANT_TEMPERATURE.convert(temperature, "--temperature")
         if max_tokens is not None:
-            chosen_max = KEYS["assistant.max_tokens"].convert(max_tokens, "--max-tokens")
-        assert isinstance(chosen_temperature, float | int) and isinstance(chosen_max, int)
-        penalty = self.settings.get("assistant.repeat_penalty")
-        assert isinstance(penalty, float | int)
-        return GenerateOptions(model, float(chosen_temperature), chosen_max, seed, float(penalty))
+            chosen_max = keys.ASSISTANT_MAX_TOKENS.convert(max_tokens, "--max-tokens")
+        penalty = self.settings.get(keys.ASSISTANT_REPEAT_PENALTY)
+        return GenerateOptions(model, chosen_temperature, chosen_max, seed, penalty)
 
     # conversations
 

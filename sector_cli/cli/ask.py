@@ -9,15 +9,8 @@ import typer
 
 from sector_cli.cli.completion import complete_conversation_id
 from sector_cli.cli.options import Json, ProjectName, Yes, confirm_removal
-from sector_cli.cli.output import (
-    EXIT_INTERRUPTED,
-    Output,
-    ReaderLeft,
-    console,
-    jsonable,
-    leave_quietly,
-    warn,
-)
+from sector_cli.cli.output import Output, ReaderLeft, console, leave_quietly, warn
+from sector_cli.errors import EXIT_INTERRUPTED
 
 if TYPE_CHECKING:
     from sector_cli.assistant.mentions import Grounding
@@ -61,15 +54,6 @@ def _render_plan(plan: PromptPlan, model: str, backend: str) -> None:
         out.print(f"\n[{message.role}]\n{message.content}", markup=False, highlight=False)
 
 
-def _plan_json(plan: PromptPlan, model: str, backend: str) -> dict[str, Any]:
-    return {
-        "backend": backend,
-        "model": model,
-        **jsonable(plan),
-        "prompt_tokens": plan.prompt_tokens,
-    }
-
-
 def _emit(payload: dict[str, Any]) -> None:
     import json
 
@@ -80,33 +64,19 @@ def _emit(payload: dict[str, Any]) -> None:
 async def _stream(answer: Answer, as_json: bool, live: bool) -> Stats | None:
     """Show an answer as it comes: NDJSON events, live Markdown, or plain text."""
     import contextlib
-    from dataclasses import asdict
 
     from sector_cli.assistant.mentions import Grounding
     from sector_cli.assistant.service import Notice, Sources, Stats
     from sector_cli.errors import SectorError
-    from sector_cli.plugins.backend import Done, Token, Usage
+    from sector_cli.plugins.backend import Done, Token
 
-    names = {
-        Token: "token",
-        Usage: "usage",
-        Done: "done",
-        Stats: "stats",
-        Sources: "sources",
-        Grounding: "grounding",
-        Notice: "notice",
-    }
-    ids = {"conversation": answer.conversation_id, "message": answer.message_id}
     text, stats, finished, cut = "", None, False, False
     renderer = _LiveMarkdown() if live else None
     try:
         async with contextlib.aclosing(answer.events) as events:
             async for event in events:
                 if as_json:
-                    extra = ids if isinstance(event, Done) else {}
-                    if isinstance(event, Grounding):
-                        extra = {"unsupported": len(event.unsupported)}
-                    _emit({"event": names[type(event)], **asdict(event), **extra})
+                    _emit(answer.wire(event))
                 elif isinstance(event, Sources | Grounding | Notice):
                     if renderer:  # the answer is whole: print it before what follows it
                         renderer.stop(text)
@@ -128,7 +98,7 @@ async def _stream(answer: Answer, as_json: bool, live: bool) -> Stats | None:
                     stats = event
     except SectorError as error:
         if as_json:
-            _emit({"event": "error", "message": error.message, "hint": error.hint, **ids})
+            _emit(answer.error_wire(error))
         raise
     except BrokenPipeError:
         raise ReaderLeft from None
@@ -140,7 +110,7 @@ async def _stream(answer: Answer, as_json: bool, live: bool) -> Stats | None:
                 sys.stdout.write("\n")
         if as_json and not finished:  # stopped: the stream still says how it ended
             with contextlib.suppress(BrokenPipeError):
-                _emit({"event": "done", "finish_reason": "interrupted", **ids})
+                _emit(answer.stopped_wire())
         if cut and not as_json:
             sys.stderr.write(CUT_NOTE)
     return stats
@@ -275,7 +245,7 @@ def ask(
     if dry_run:
         chosen, plan = assistant.plan(question, engine, options, thread)
         if as_json:
-            out.json(_plan_json(plan, chosen, engine.name))
+            out.json(plan.to_wire(chosen, engine.name))
         else:
             _render_plan(plan, chosen, engine.name)
         return

@@ -31,7 +31,7 @@ def mcp(
 ) -> None:
     """Serve the context index over the Model Context Protocol (stdio, or streamable HTTP with
     --http PORT)."""
-    from sector_cli.cli.output import EXIT_INTERRUPTED
+    from sector_cli.errors import EXIT_INTERRUPTED
 
     try:
         if http is None:

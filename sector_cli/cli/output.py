@@ -6,16 +6,15 @@ imported only when something is drawn for a person, so `--json` and `--help` sta
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from datetime import datetime
-from enum import Enum
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from sector_cli.errors import EXIT_INTERRUPTED  # noqa: F401  (cli/run.py's, until it moves)
 from sector_cli.timeutil import as_utc
+from sector_cli.wire import jsonable
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -24,7 +23,6 @@ json_mode: ContextVar[bool] = ContextVar("json_mode", default=False)
 
 WORD_WIDTH = 20  # a table keeps words up to this long whole; longer ones end in "…"
 
-EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports it
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of stdout left (`sector ... | head`)
 
 
@@ -40,25 +38,6 @@ def leave_quietly() -> NoReturn:
 
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit flush
     raise typer.Exit(EXIT_BROKEN_PIPE)
-
-
-def jsonable(value: Any) -> Any:
-    """Plain JSON types for dataclasses, SQLModel rows, paths, enums and datetimes."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if hasattr(value, "model_dump"):
-        return jsonable(value.model_dump())
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [jsonable(v) for v in value]
-    if isinstance(value, datetime):
-        return as_utc(value).isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, Path):
-        return str(value)
-    return value
 
 
 def console(stderr: bool = False) -> Console:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from sector_cli.plugins.base import Plugin
+from sector_cli.wire import WireEvent
 
 if TYPE_CHECKING:
     from sector_cli.config.settings import Settings
@@ -34,18 +35,24 @@ class GenerateOptions:
 
 
 @dataclass(frozen=True)
-class Token:
+class Token(WireEvent):
+    wire_name: ClassVar[str] = "token"
+
     text: str
 
 
 @dataclass(frozen=True)
-class Usage:
+class Usage(WireEvent):
+    wire_name: ClassVar[str] = "usage"
+
     prompt_tokens: int
     completion_tokens: int
 
 
 @dataclass(frozen=True)
-class Done:
+class Done(WireEvent):
+    wire_name: ClassVar[str] = "done"
+
     finish_reason: str = "stop"  # stop | length | interrupted
 
 

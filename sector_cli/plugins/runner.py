@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from sector_cli.plugins.base import Plugin
+from sector_cli.wire import WireEvent, bytes_wire
 
 WORK_DIR = "/work"  # where the job's files are, inside every sandbox
 
@@ -93,20 +94,35 @@ class RunJob:
 
 
 @dataclass(frozen=True)
-class RunStarted:
+class RunStarted(WireEvent):
+    wire_name: ClassVar[str] = "started"
+
     runner: str
     t: float = 0.0
 
 
 @dataclass(frozen=True)
-class Output:
+class Output(WireEvent):
+    wire_name: ClassVar[str] = "output"
+
     stream: str  # "stdout" | "stderr" | "compile"
     data: bytes
     t: float
 
+    def to_wire(self) -> dict[str, Any]:
+        """The bytes as text (and base64 when they are not UTF-8), the time to the µs."""
+        return {
+            "event": self.wire_name,
+            "stream": self.stream,
+            **bytes_wire(self.data),
+            "t": round(self.t, 6),
+        }
+
 
 @dataclass(frozen=True)
-class RunFinished:
+class RunFinished(WireEvent):
+    wire_name: ClassVar[str] = "finished"
+
     verdict: Verdict
     exit_code: int | None
     wall: float
