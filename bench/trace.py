@@ -25,8 +25,7 @@ import time
 from pathlib import Path
 
 from sector_cli.plugins.runner import Limits, Output, RunFinished, RunJob
-from sector_cli.viz import tracer_script
-from sector_cli.viz.tracing import Trace, traced_job
+from sector_cli.viz.trace import Trace, traced_job, tracer_script
 
 TARGET_STEPS_PER_S = 100_000
 TARGET_BYTES_PER_STEP = 200

@@ -15,8 +15,8 @@ import pytest
 from rich.console import Console
 
 from sector_cli.errors import SectorError, UsageError
-from sector_cli.viz.calltree import build_calltree
-from sector_cli.viz.structures import (
+from sector_cli.viz.calltree.model import build_calltree
+from sector_cli.viz.structures.model import (
     Animation,
     Array,
     BinaryTree,
@@ -28,7 +28,7 @@ from sector_cli.viz.structures import (
     to_json,
     value_text,
 )
-from sector_cli.viz.structures_render import (
+from sector_cli.viz.structures.render import (
     array_lines,
     drawings,
     linked_lines,
@@ -405,7 +405,7 @@ def test_html_has_captioned_steps(tmp_path: Path) -> None:
 
 
 def test_drawings_are_capped_and_say_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("sector_cli.viz.structures_render.MAX_FRAMES", 5)
+    monkeypatch.setattr("sector_cli.viz.structures.render.MAX_FRAMES", 5)
     animation = animate(trace(BUBBLE), "bubble_sort:a")
     drawn, captions = drawings(animation)
     assert len(drawn) == 5 and captions[0].endswith("· 5 of 15 frames shown")

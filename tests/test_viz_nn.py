@@ -26,9 +26,9 @@ from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 from sector_cli.errors import PluginError, UsageError  # noqa: E402
 from sector_cli.plugins.runner import Limits, Output, RunFinished, RunJob, Verdict  # noqa: E402
 from sector_cli.plugins.runners.local import bwrap_command  # noqa: E402
-from sector_cli.viz import network_torch  # noqa: E402
-from sector_cli.viz.network import Layer, Network, Shape, Tensor, make_view, to_json  # noqa: E402
-from sector_cli.viz.network_onnx import _path, read_onnx  # noqa: E402
+from sector_cli.viz.network import torch_reader  # noqa: E402
+from sector_cli.viz.network.model import Layer, Network, Shape, Tensor, make_view, to_json  # noqa: E402
+from sector_cli.viz.network.onnx_reader import _path, read_onnx  # noqa: E402
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -593,14 +593,14 @@ def _probe_directly(path: Path, shapes: list[list[int]], module: str | None = No
         "file": str(path),
         "shapes": shapes,
         "module": module,
-        "paths": network_torch.package_folders(),
+        "paths": torch_reader.package_folders(),
     }
-    command = [network_torch.sandbox_python(), "-I", "-S", str(network_torch.PROBE)]
+    command = [torch_reader.sandbox_python(), "-I", "-S", str(torch_reader.PROBE)]
     done = subprocess.run(
         [*command, json.dumps(config)], capture_output=True, text=True, timeout=120, check=True
     )
-    line = next(x for x in done.stdout.splitlines() if x.startswith(network_torch.MARKER))
-    result: dict = json.loads(line[len(network_torch.MARKER) :])  # type: ignore[type-arg]
+    line = next(x for x in done.stdout.splitlines() if x.startswith(torch_reader.MARKER))
+    result: dict = json.loads(line[len(torch_reader.MARKER) :])  # type: ignore[type-arg]
     return result
 
 
@@ -620,7 +620,7 @@ def test_the_probe_matches_torch(tmp_path: Path) -> None:
     path.write_text(NESTED)
     result = _probe_directly(path, [[2, 3, 8, 8]])
     assert result["ok"], result
-    network = network_torch.to_network(path.name, result)
+    network = torch_reader.to_network(path.name, result)
     data = to_json(make_view(network))
     _compare_with_torch(data["layers"], _torch_truth(path, (2, 3, 8, 8)), network.total_params)
     layers = {layer.name: layer for layer in network.layers}
@@ -642,9 +642,9 @@ def test_torch_missing_from_the_sandbox_python_names_the_fix(tmp_path: Path) -> 
     path = tmp_path / "m.py"
     path.write_text(SEQUENTIAL)
     config = {"file": str(path), "shapes": [[1, 3, 4, 4]], "module": None, "paths": []}
-    command = [network_torch.sandbox_python(), "-I", "-S", str(network_torch.PROBE)]
+    command = [torch_reader.sandbox_python(), "-I", "-S", str(torch_reader.PROBE)]
     done = subprocess.run([*command, json.dumps(config)], capture_output=True, text=True)
-    result = json.loads(done.stdout.split(network_torch.MARKER)[1])
+    result = json.loads(done.stdout.split(torch_reader.MARKER)[1])
     assert result["kind"] == "torch" and "torch cannot be imported" in result["error"]
     assert "pip install torch" in result["hint"]
 
@@ -657,7 +657,7 @@ def test_torch_missing_where_sector_runs_names_the_fix(monkeypatch) -> None:
         importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a)
     )
     with pytest.raises(PluginError, match="torch is not installed") as raised:
-        network_torch.package_folders()
+        torch_reader.package_folders()
     assert "pip install torch" in (raised.value.hint or "")
 
 
@@ -740,7 +740,7 @@ def test_the_probe_is_plain_python() -> None:
     """The probe runs without Sector: it may import only the standard library and torch."""
     import ast
 
-    tree = ast.parse(network_torch.PROBE.read_text(encoding="utf-8"))
+    tree = ast.parse(torch_reader.PROBE.read_text(encoding="utf-8"))
     imported = {
         alias.name.split(".")[0]
         for node in ast.walk(tree)

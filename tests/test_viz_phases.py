@@ -19,8 +19,8 @@ import pytest
 
 from sector_cli.viz import phases as service
 from sector_cli.viz.phases import PythonPhases, Toolchain, python_source, select
-from sector_cli.viz.phases_python import HIDDEN_AST
-from sector_cli.viz.phases_render import columns, drawing, page
+from sector_cli.viz.phases.python import HIDDEN_AST
+from sector_cli.viz.phases.render import columns, drawing, page
 
 CLOSURES = """\
 def counter(start):

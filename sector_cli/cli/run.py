@@ -295,7 +295,7 @@ def run(
     source, job = prepared.source, prepared.job
     live = None if isinstance(fed, bytes) else fed
     if trace:  # the trace is the run's stdout; what is shown is the program's own output
-        from sector_cli.viz.tracing import start_traced
+        from sector_cli.viz.trace import start_traced
 
         execution = start_traced(services, source, job, runs.runner(runner), live)
     else:
@@ -475,7 +475,7 @@ def runs_replay(
     import json
 
     from sector_cli.services import open_services
-    from sector_cli.viz.tracing import program_output
+    from sector_cli.viz.trace import program_output
 
     Output(as_json)
     services = open_services()

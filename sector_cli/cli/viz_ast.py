@@ -52,8 +52,7 @@ def ast(
     """
     from sector_cli.cli.output import Output, console
     from sector_cli.errors import UsageError
-    from sector_cli.viz.syntax import parse_file
-    from sector_cli.viz.syntax_render import terminal, write
+    from sector_cli.viz.syntax import parse_file, terminal, write
 
     output = Output(as_json)
     if order not in ("pre", "post"):

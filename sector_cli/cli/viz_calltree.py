@@ -47,8 +47,7 @@ def calltree(
     that replays the calls in order with step controls.
     """
     from sector_cli.cli.output import Output, console
-    from sector_cli.viz.calltree import build_calltree, fold, to_json
-    from sector_cli.viz.calltree_render import terminal, write_drawing
+    from sector_cli.viz.calltree import build_calltree, fold, terminal, to_json, write_drawing
 
     output = Output(as_json)
     check_before_running(target, out)

@@ -75,9 +75,8 @@ def ds(
 
     from sector_cli.cli.output import Output, console
     from sector_cli.errors import UsageError
-    from sector_cli.viz.structures import KINDS, animate, to_json
-    from sector_cli.viz.structures_render import play as play_frames
-    from sector_cli.viz.structures_render import terminal, write_drawing
+    from sector_cli.viz.structures import KINDS, animate, terminal, to_json, write_drawing
+    from sector_cli.viz.structures import play as play_frames
 
     output = Output(as_json)
     if kind not in KINDS:

@@ -59,8 +59,14 @@ def nn(
     FLOPs are estimates: one multiply-add counts as 2.
     """
     from sector_cli.cli.output import Output, console
-    from sector_cli.viz.network import make_view, parse_input_shapes, read_network, to_json
-    from sector_cli.viz.network_render import render_terminal, write_drawing
+    from sector_cli.viz.network import (
+        make_view,
+        parse_input_shapes,
+        read_network,
+        render_terminal,
+        to_json,
+        write_drawing,
+    )
 
     output = Output(as_json)
     network = read_network(model, parse_input_shapes(input_shape), module, _read_torch)
@@ -81,7 +87,7 @@ def _read_torch(path: Path, shapes: list[tuple[int, ...]], module: str | None) -
     from sector_cli.cli.output import warn
     from sector_cli.plugins.runner import Runner
     from sector_cli.services import open_services
-    from sector_cli.viz.network_torch import choose_runner, read_torch
+    from sector_cli.viz.network import choose_runner, read_torch
 
     services = open_services()
 

@@ -62,7 +62,7 @@ def phases(
     from sector_cli.cli.output import Output, console
     from sector_cli.errors import SectorError, UsageError
     from sector_cli.viz import phases as service
-    from sector_cli.viz.phases_render import terminal, write
+    from sector_cli.viz.phases import terminal, write
 
     output = Output(as_json)
     language = service.language_of(file, lang)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
-    from sector_cli.viz.tracing import Trace, TraceOptions
+    from sector_cli.viz.trace import Trace, TraceOptions
 
 Target = Annotated[
     str,
@@ -34,7 +34,7 @@ Stdin = Annotated[Path | None, typer.Option("--stdin", help="Feed the traced FIL
 def trace_options(
     runner: str | None, timeout: float | None, memory: str | None, stdin: Path | None
 ) -> TraceOptions:
-    from sector_cli.viz.tracing import TraceOptions
+    from sector_cli.viz.trace import TraceOptions
 
     return TraceOptions(
         runner=runner,
@@ -46,7 +46,7 @@ def trace_options(
 
 def check_before_running(target: str, out: Path | None, var: str | None = None) -> None:
     """Options that would fail after a FILE ran fail now, before a run is made and kept."""
-    from sector_cli.viz.checks import check_out, check_var
+    from sector_cli.viz.trace import check_out, check_var
 
     check_out(out)
     path = Path(target)
@@ -60,7 +60,7 @@ def check_before_running(target: str, out: Path | None, var: str | None = None) 
 
 def open_program(target: str, options: TraceOptions) -> Trace:
     from sector_cli.services import open_services
-    from sector_cli.viz.tracing import open_trace
+    from sector_cli.viz.trace import open_trace
 
     return open_trace(open_services(), target, options)
 

@@ -20,8 +20,7 @@ from sector_cli.cli.viz_program import (
 )
 
 if TYPE_CHECKING:
-    from sector_cli.viz.trace_view import Navigator
-    from sector_cli.viz.tracing import Trace
+    from sector_cli.viz.trace import Navigator, Trace
 
 MAX_FRAMES = 300  # frames written by --out without --step
 
@@ -52,7 +51,7 @@ def trace(
     from sector_cli.cli.output import Output
 
     Output(as_json)
-    from sector_cli.viz.tracing import ProgramSyntaxError
+    from sector_cli.viz.trace import ProgramSyntaxError
 
     try:
         found = open_program(target, trace_options(runner, timeout, memory, stdin))
@@ -82,7 +81,7 @@ def trace(
 
 def _print(found: Trace, index: int) -> None:
     from sector_cli.cli.output import console
-    from sector_cli.viz.trace_view import build_view, render_counts, render_terminal
+    from sector_cli.viz.trace import build_view, render_counts, render_terminal
 
     if not len(found):
         console(stderr=True).print(found.stop_message() or "the trace has no steps")
@@ -94,8 +93,8 @@ def _print(found: Trace, index: int) -> None:
 
 def _write(found: Trace, out: Path, step: int | None) -> None:
     from sector_cli.cli.output import console
-    from sector_cli.viz.svg import write_output
-    from sector_cli.viz.trace_view import build_view, render_svg
+    from sector_cli.viz.drawing import write_output
+    from sector_cli.viz.trace import build_view, render_svg
 
     indexes = [step - 1] if step is not None else list(range(min(len(found), MAX_FRAMES)))
     views = [build_view(found, index) for index in indexes]
@@ -110,7 +109,7 @@ def _write(found: Trace, out: Path, step: int | None) -> None:
 
 def _interactive(found: Trace) -> None:
     from sector_cli.cli.output import console
-    from sector_cli.viz.trace_view import KEYS, Navigator, render_terminal
+    from sector_cli.viz.trace import KEYS, Navigator, render_terminal
 
     navigator = Navigator(found)
     screen = console()

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sector_cli.errors import SectorError
-from sector_cli.viz.structures import (
+from sector_cli.viz.drawing import preorder
+from sector_cli.viz.structures.model import (
     current_frame,
     heap_entry,
     instance_parts,
@@ -24,7 +25,6 @@ from sector_cli.viz.structures import (
     stop_message,
     value_text,
 )
-from sector_cli.viz.tree_layout import preorder
 
 ARG_CHARS = 24  # of one argument in a label
 RESULT_CHARS = 32

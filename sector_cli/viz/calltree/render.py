@@ -7,9 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
-from sector_cli.viz.calltree import CallNode, CallView
-from sector_cli.viz.svg import Svg, text_width, write_output
-from sector_cli.viz.tree_layout import Box, place, text_box
+from sector_cli.viz.calltree.model import CallNode, CallView
+from sector_cli.viz.drawing import Box, Svg, place, text_box, text_width, write_output
 
 if TYPE_CHECKING:
     from rich.console import RenderableType

@@ -199,8 +199,13 @@ def write_output(
             f"cannot write {path.name}: --out takes a .svg or .html file",
             "Name the file drawing.svg or drawing.html",
         )
+    write_page(path, text)
+    return text
+
+
+def write_page(path: Path, text: str) -> None:
+    """Write a finished drawing or page, an unwritable path being the user's to fix."""
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write {path} ({exc.strerror})", "Check the folder") from None
-    return text

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from sector_cli.viz.svg import text_width
+from sector_cli.viz.drawing.svg import text_width
 
 T = TypeVar("T")
 

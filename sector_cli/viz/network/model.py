@@ -1,6 +1,6 @@
 """`sector viz nn`: a neural network as layers and blocks, whatever it was read from.
 
-The readers (`network_onnx` for .onnx files, `network_torch` for Python files that build a
+The readers (`onnx_reader` for .onnx files, `torch_reader` for Python files that build a
 PyTorch module) produce a `Network`: layers in execution order, with the tensors each reads
 and writes, their shapes, parameter counts and estimated FLOPs. This module groups the layers
 into blocks (name prefixes, module hierarchy), chooses what is shown (blocks collapsed unless
@@ -181,7 +181,7 @@ def read_network(
     if suffix == ".onnx":
         if module is not None:
             raise UsageError("--module is for Python files", "Drop --module for an .onnx file")
-        from sector_cli.viz.network_onnx import read_onnx
+        from sector_cli.viz.network.onnx_reader import read_onnx
 
         return read_onnx(path, input_shapes)
     return torch_reader(path, input_shapes, module)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sector_cli.errors import UsageError
-from sector_cli.viz.network import Layer, Network, Shape, Tensor, format_shape
+from sector_cli.viz.network.model import Layer, Network, Shape, Tensor, format_shape
 
 if TYPE_CHECKING:
     import onnx

@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sector_cli.viz.network import (
+from sector_cli.viz.drawing import CHAR_WIDTH, Svg, text_width, write_output
+from sector_cli.viz.network.model import (
     INPUT,
     OUTPUT,
     Edge,
@@ -21,7 +22,6 @@ from sector_cli.viz.network import (
     summary_line,
     tensors_label,
 )
-from sector_cli.viz.svg import CHAR_WIDTH, Svg, text_width, write_output
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -1,7 +1,7 @@
 """Python files that build a PyTorch module, for `sector viz nn`.
 
 The learner's file is untrusted, so it runs in the local sandbox with a small probe
-(`network_torch_probe.py`, standard library and torch only) that builds the module, runs it
+(`torch_probe.py`, standard library and torch only) that builds the module, runs it
 once on zeros of the sample shape with forward hooks, and prints JSON.
 
 torch is not under /usr, where the sandbox looks for programs: the job shows the folders of
@@ -26,9 +26,9 @@ from sector_cli.errors import PluginError, UsageError
 from sector_cli.plugins.base import Plugin
 from sector_cli.plugins.runner import WORK_DIR, Limits, Output, RunFinished, RunJob, Runner, Verdict
 from sector_cli.runs.prepare import MAX_SOURCE_BYTES
-from sector_cli.viz.network import Layer, Network, Shape, Tensor
+from sector_cli.viz.network.model import Layer, Network, Shape, Tensor
 
-PROBE = Path(__file__).with_name("network_torch_probe.py")
+PROBE = Path(__file__).with_name("torch_probe.py")
 PROBE_NAME = "_sector/nn_probe.py"
 MARKER = "SECTOR-NN-RESULT "
 MOUNT_BASE = "/opt/sector/python"

@@ -1,71 +1,13 @@
-"""Compiler phases of one source file, linked by source position.
-
-Python: tokens (`tokenize`), the syntax tree (`ast`), symbol tables (`symtable`) and bytecode
-(`dis`, every code object). C and C++: tokens and syntax tree (tree-sitter), the preprocessed
-source (`gcc -E`) and the assembly (`gcc -S`), both made inside the sandbox runner, since
-`#include` reads files. Every item carries the source range it comes from, so that choosing a
-line or a node (`select`) finds its tokens, nodes, symbols and instructions together: an item
-belongs to a selection when it *starts* inside it.
-
-The learner's code is only parsed and compiled here, never executed.
-
-The public API lives here; the work is done beside it:
-
-- `phases_model`: the view models (`PythonPhases`, `NativePhases` and their items) and JSON;
-- `phases_python`: tokens, syntax tree and bytecode of Python (`phases_symbols`: symtable);
-- `phases_c`: tree-sitter, then `gcc -E` and `gcc -S` in the sandbox, for C and C++;
-- `phases_render`: the terminal, SVG and HTML drawings.
-"""
+"""Choosing what to show: the language of a file (`--lang` or its extension) and the part
+of the source a `--line N` or a `--node I` stands for."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from sector_cli.errors import UsageError
-from sector_cli.viz.phases_c import Toolchain, native_phases, toolchain
-from sector_cli.viz.phases_model import (
-    AsmLine,
-    AstNode,
-    CodeObject,
-    Instruction,
-    NativePhases,
-    Phases,
-    PreprocessedLine,
-    PythonPhases,
-    Scope,
-    Selection,
-    SourceError,
-    Symbol,
-    Token,
-)
-from sector_cli.viz.phases_python import python_phases, python_source
+from sector_cli.viz.phases.model import Phases, Selection
 from sector_cli.viz.syntax import line_span
-
-__all__ = [
-    "NATIVE",
-    "PYTHON",
-    "SUPPORTED",
-    "AsmLine",
-    "AstNode",
-    "CodeObject",
-    "Instruction",
-    "NativePhases",
-    "Phases",
-    "PreprocessedLine",
-    "PythonPhases",
-    "Scope",
-    "Selection",
-    "SourceError",
-    "Symbol",
-    "Token",
-    "Toolchain",
-    "language_of",
-    "native_phases",
-    "python_phases",
-    "python_source",
-    "select",
-    "toolchain",
-]
 
 NATIVE = {".c": "c", ".h": "c"} | dict.fromkeys((".cc", ".cpp", ".cxx", ".hpp", ".hh"), "cpp")
 PYTHON = (".py", ".pyw", ".pyi")

@@ -2,7 +2,7 @@
 
 Every item carries the source range it comes from; `restrict` keeps the items that *start*
 inside a selection and `links` lists, for each source line, what starts on it in every phase.
-Built by `phases_python` (Python) and `phases_c` (C, C++); drawn by `phases_render`.
+Built by `python` (Python) and `native` (C, C++); drawn by `render`.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from sector_cli.errors import PluginError, UsageError
-from sector_cli.viz.phases_model import (
+from sector_cli.viz.phases.model import (
     MAX_SOURCE_BYTES,
     AsmLine,
     AstNode,

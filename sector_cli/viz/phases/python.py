@@ -1,5 +1,5 @@
 """The compiler phases of a Python file: tokens (`tokenize`), the syntax tree (`ast`), symbol
-tables (`symtable`, walked in `phases_symbols`) and bytecode (`dis`, every code object).
+tables (`symtable`, walked in `symbols`) and bytecode (`dis`, every code object).
 
 The learner's code is only parsed and compiled here, never executed.
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 from types import CodeType
 
 from sector_cli.errors import UsageError
-from sector_cli.viz.phases_model import (
+from sector_cli.viz.phases.model import (
     MAX_SOURCE_BYTES,
     AstNode,
     CodeObject,
@@ -28,7 +28,7 @@ from sector_cli.viz.phases_model import (
     Token,
     short,
 )
-from sector_cli.viz.phases_symbols import scopes
+from sector_cli.viz.phases.symbols import scopes
 from sector_cli.viz.syntax import Span, read_source
 
 HIDDEN_AST = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sector_cli.viz.phases import (
+from sector_cli.viz.drawing import FONT, PAGE_STYLE, Svg, esc, text_width, write_output, write_page
+from sector_cli.viz.phases.model import (
     CodeObject,
     NativePhases,
     Phases,
@@ -21,8 +22,6 @@ from sector_cli.viz.phases import (
     SourceError,
     Token,
 )
-from sector_cli.viz.svg import FONT, PAGE_STYLE, Svg, esc, text_width, write_output
-from sector_cli.viz.syntax_render import write_page
 
 if TYPE_CHECKING:
     from rich.console import RenderableType

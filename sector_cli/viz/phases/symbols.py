@@ -12,11 +12,11 @@ from collections import defaultdict, deque
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from sector_cli.viz.phases_model import Scope, Symbol
+from sector_cli.viz.phases.model import Scope, Symbol
 from sector_cli.viz.syntax import Span
 
 if TYPE_CHECKING:
-    from sector_cli.viz.phases_python import Columns
+    from sector_cli.viz.phases.python import Columns
 
 
 def scopes(top: symtable.SymbolTable, tree: ast.AST, columns: Columns) -> Iterator[Scope]:

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sector_cli.viz.structures import (
+from sector_cli.viz.drawing import Svg, text_width, write_output
+from sector_cli.viz.structures.model import (
     Animation,
     Array,
     BinaryTree,
@@ -25,7 +26,6 @@ from sector_cli.viz.structures import (
     Structure,
     Table,
 )
-from sector_cli.viz.svg import Svg, text_width, write_output
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType

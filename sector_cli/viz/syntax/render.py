@@ -12,10 +12,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
-from sector_cli.errors import UsageError
-from sector_cli.viz.svg import FONT, PAGE_STYLE, Svg, esc, text_width, write_output
-from sector_cli.viz.syntax import Folded, Order, SyntaxNode, SyntaxTree
-from sector_cli.viz.tree_layout import Box, place, text_box
+from sector_cli.viz.drawing import (
+    FONT,
+    PAGE_STYLE,
+    Box,
+    Svg,
+    esc,
+    place,
+    text_box,
+    text_width,
+    write_output,
+    write_page,
+)
+from sector_cli.viz.syntax.tree import Folded, Order, SyntaxNode, SyntaxTree
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -364,13 +373,6 @@ def page(
         f'<div class="drawing">{svg.render()}</div>\n<pre class="source">{source}</pre>{tail}\n'
         f"{TREE_SCRIPT}</body></html>\n"
     )
-
-
-def write_page(path: Path, text: str) -> None:
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write {path} ({exc.strerror})", "Check the folder") from None
 
 
 def write(

@@ -53,7 +53,7 @@ STOP_REASONS = {
 
 def tracer_source() -> bytes:
     """The program copied into the sandbox (standard library only)."""
-    return resources.files("sector_cli.viz").joinpath("tracer_script.py").read_bytes()
+    return resources.files("sector_cli.viz.trace").joinpath("tracer_script.py").read_bytes()
 
 
 def max_steps(services: Services) -> int:
@@ -150,7 +150,7 @@ def start_traced(
     """Start a traced run (`sector run --trace`): its events show the program's own output,
     decoded from the trace as it arrives, then one line saying where the trace is."""
     execution = services.runs.start(source, traced_job(job, max_steps(services)), runner, stdin)
-    return replace(execution, events=_program_events(execution.events, execution.run_id))
+    return replace(execution, events=program_events(execution.events, execution.run_id))
 
 
 def program_output(services: Services, execution: Execution) -> Execution:
@@ -158,10 +158,10 @@ def program_output(services: Services, execution: Execution) -> Execution:
     program's own output decoded from the trace; any other run as it is."""
     if not is_traced(services.runs.job(services.runs.get(execution.run_id))):
         return execution
-    return replace(execution, events=_program_events(execution.events, execution.run_id))
+    return replace(execution, events=program_events(execution.events, execution.run_id))
 
 
-async def _program_events(
+async def program_events(
     events: AsyncGenerator[RunEvent, None], run_id: int
 ) -> AsyncGenerator[RunEvent, None]:
     reader = _LiveReader()
@@ -622,7 +622,7 @@ class Trace:
 
     def to_tutor(self) -> dict[str, Any]:
         """The whole trace in Python Tutor's format (see `tutor_trace`)."""
-        from sector_cli.viz.tutor_export import TutorExport
+        from sector_cli.viz.trace.tutor_export import TutorExport
 
         export = TutorExport(self)
         drop_uncaught = ord("e") in self._events  # pg_logger reports an exception once

@@ -12,10 +12,10 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sector_cli.viz.tracing import reachable
+from sector_cli.viz.trace.model import reachable
 
 if TYPE_CHECKING:
-    from sector_cli.viz.tracing import Frame, State, Step, Trace
+    from sector_cli.viz.trace.model import Frame, State, Step, Trace
 
 BREAK = "#break"
 HIDE = "#pythontutor_hide:"

@@ -9,8 +9,8 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from sector_cli.viz.svg import Svg, text_width
-from sector_cli.viz.tracing import HEADER, State, Trace
+from sector_cli.viz.drawing import Svg, text_width
+from sector_cli.viz.trace.model import HEADER, State, Trace
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -152,7 +152,7 @@ def _heap(state: State) -> list[HeapView]:
 
 
 def _inside(encoding: list[Any]) -> list[Any]:
-    from sector_cli.viz.tracing import contents
+    from sector_cli.viz.trace.model import contents
 
     return contents(encoding)
 
