@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from sector_cli.plugins.loaders.grammars import GRAMMARS
+from sector_cli.viz.syntax import SyntaxTree, language_of, parse_source
 from sector_cli.viz.syntax.render import MAX_DRAWN, drawing, layout, page
-from sector_cli.viz.syntax.tree import SyntaxTree, language_of, parse_source
 
 SVG = "{http://www.w3.org/2000/svg}"
 PROGRAMS = {

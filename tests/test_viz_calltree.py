@@ -13,8 +13,16 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from sector_cli.viz.calltree.model import CallNode, CallView, build_calltree, fold, to_json
-from sector_cli.viz.calltree.render import frame_cap, frames, terminal, write_drawing
+from sector_cli.viz.calltree import (
+    CallNode,
+    CallView,
+    build_calltree,
+    fold,
+    terminal,
+    to_json,
+    write_drawing,
+)
+from sector_cli.viz.calltree.render import frame_cap, frames
 from tests.conftest import Sector
 from tests.fakes.tutor_trace import trace_source
 

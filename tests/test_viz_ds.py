@@ -15,8 +15,8 @@ import pytest
 from rich.console import Console
 
 from sector_cli.errors import SectorError, UsageError
-from sector_cli.viz.calltree.model import build_calltree
-from sector_cli.viz.structures.model import (
+from sector_cli.viz.calltree import build_calltree
+from sector_cli.viz.structures import (
     Animation,
     Array,
     BinaryTree,
@@ -25,16 +25,12 @@ from sector_cli.viz.structures.model import (
     Scalar,
     Table,
     animate,
-    to_json,
-    value_text,
-)
-from sector_cli.viz.structures.render import (
-    array_lines,
-    drawings,
-    linked_lines,
     terminal,
+    to_json,
     write_drawing,
 )
+from sector_cli.viz.structures.render import array_lines, drawings, linked_lines
+from sector_cli.viz.trace import value_text
 from tests.conftest import Sector
 from tests.fakes.tutor_trace import trace_source
 

@@ -26,9 +26,17 @@ from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 from sector_cli.errors import PluginError, UsageError  # noqa: E402
 from sector_cli.plugins.runner import Limits, Output, RunFinished, RunJob, Verdict  # noqa: E402
 from sector_cli.plugins.runners.local import bwrap_command  # noqa: E402
-from sector_cli.viz.network import torch_reader  # noqa: E402
-from sector_cli.viz.network.model import Layer, Network, Shape, Tensor, make_view, to_json  # noqa: E402
-from sector_cli.viz.network.onnx_reader import _path, read_onnx  # noqa: E402
+from sector_cli.viz.network import (  # noqa: E402
+    Layer,
+    Network,
+    Shape,
+    Tensor,
+    make_view,
+    read_onnx,
+    to_json,
+    torch_reader,
+)
+from sector_cli.viz.network.onnx_reader import _path  # noqa: E402
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -13,10 +13,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from sector_cli.viz.drawing.svg import text_width
-from sector_cli.viz.trace import tracer_script
-from sector_cli.viz.trace.model import Trace
-from sector_cli.viz.trace.view import FONT, PAD, ROW, build_view, render_svg
+from sector_cli.viz.drawing import text_width
+from sector_cli.viz.trace import Trace, build_view, render_svg, tracer_script
+from sector_cli.viz.trace.view import FONT, PAD, ROW
 from tests.conftest import skip_or_fail
 
 INDENTED = "if True:\n    x = 1\nx = 2\n"  # lines 2 and 3 both start with `x`
@@ -80,7 +79,7 @@ def text_bands(image: Image.Image) -> list[int]:
 
 
 def test_an_html_step_keeps_the_source_indentation_in_chromium(tmp_path) -> None:
-    from sector_cli.viz.drawing.svg import html_page
+    from sector_cli.viz.drawing import html_page
 
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
@@ -101,7 +100,7 @@ def test_an_html_step_keeps_the_source_indentation_in_chromium(tmp_path) -> None
 
 
 def test_every_drawing_preserves_spaces(tmp_path) -> None:
-    from sector_cli.viz.drawing.svg import Svg, html_page
+    from sector_cli.viz.drawing import Svg, html_page
 
     drawing = Svg(100, 40)
     drawing.text(0, 20, "\tx  =  1")
@@ -185,7 +184,7 @@ def test_the_interactive_trace_fits_80x24_with_its_header_on_the_first_row(
 def test_a_step_rendered_for_a_small_screen_is_exactly_that_tall(tmp_path) -> None:
     from rich.console import Console
 
-    from sector_cli.viz.trace.view import render_terminal
+    from sector_cli.viz.trace import render_terminal
 
     found = trace_of(tmp_path, LONG)
     for index in (0, 59, len(found) - 1):

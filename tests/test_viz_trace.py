@@ -16,9 +16,7 @@ from typing import Any
 
 import pytest
 
-from sector_cli.viz.trace import tracer_script
-from sector_cli.viz.trace.model import Trace
-from sector_cli.viz.trace.view import Navigator, build_view, render_svg
+from sector_cli.viz.trace import Navigator, Trace, build_view, render_svg, tracer_script
 from tests.conftest import TEST_IMAGE
 
 # Python Tutor's trace format (pg_logger), as documented ----------------------------------

@@ -12,9 +12,7 @@ from typing import Any
 
 import pytest
 
-from sector_cli.viz.trace import tracer_script
-from sector_cli.viz.trace.model import Trace
-from sector_cli.viz.trace.view import Navigator
+from sector_cli.viz.trace import Navigator, Trace, tracer_script
 from tests.test_viz_trace import frame, heap_of, steps_of, validate_tutor, write
 
 

@@ -62,7 +62,7 @@ def open_program(target: str, options: TraceOptions) -> Trace:
     from sector_cli.services import open_services
     from sector_cli.viz.trace import open_trace
 
-    return open_trace(open_services(), target, options)
+    return open_trace(open_services().runs, target, options)
 
 
 def tutor(target: str, options: TraceOptions) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from sector_cli.errors import SectorError
 from sector_cli.viz.drawing import preorder
-from sector_cli.viz.structures.model import (
+from sector_cli.viz.trace import (
     current_frame,
     heap_entry,
     instance_parts,

@@ -6,20 +6,26 @@ structures) read the Python Tutor form this package produces."""
 from __future__ import annotations
 
 from sector_cli.viz.trace.checks import check_out, check_var
-from sector_cli.viz.trace.model import (
-    Frame,
-    ProgramSyntaxError,
-    State,
-    Step,
-    Trace,
-    TraceOptions,
-    is_traced,
-    open_trace,
-    program_events,
-    program_output,
-    start_traced,
-    traced_job,
-    tutor_trace,
+from sector_cli.viz.trace.job import ProgramSyntaxError, is_traced, max_steps, traced_job
+from sector_cli.viz.trace.live import program_events
+from sector_cli.viz.trace.load import TraceOptions, open_trace, tutor_trace
+from sector_cli.viz.trace.model import Frame, State, Step, Trace
+from sector_cli.viz.trace.tutor_format import (
+    VALUE_NAMES,
+    Encoded,
+    Heap,
+    current_frame,
+    heap_entry,
+    instance_parts,
+    is_primitive,
+    is_ref,
+    key_of,
+    live_frames,
+    ref_id,
+    run_of,
+    sequence_items,
+    stop_message,
+    value_text,
 )
 from sector_cli.viz.trace.view import (
     KEYS,
@@ -33,7 +39,10 @@ from sector_cli.viz.trace.view import (
 
 __all__ = [
     "KEYS",
+    "VALUE_NAMES",
+    "Encoded",
     "Frame",
+    "Heap",
     "Navigator",
     "ProgramSyntaxError",
     "State",
@@ -44,14 +53,25 @@ __all__ = [
     "build_view",
     "check_out",
     "check_var",
+    "current_frame",
+    "heap_entry",
+    "instance_parts",
+    "is_primitive",
+    "is_ref",
     "is_traced",
+    "key_of",
+    "live_frames",
+    "max_steps",
     "open_trace",
     "program_events",
-    "program_output",
+    "ref_id",
     "render_counts",
     "render_svg",
     "render_terminal",
-    "start_traced",
+    "run_of",
+    "sequence_items",
+    "stop_message",
     "traced_job",
     "tutor_trace",
+    "value_text",
 ]

@@ -1,11 +1,7 @@
-"""Execution traces: run a Python program under Sector's tracer in the sandbox, keep the
-trace with the run, and read it back step by step or as Python Tutor's JSON.
-
-The tracer (`tracer_script.py`) runs inside the sandbox through the runs service, like any
-run. Its trace is the run's stdout: one JSON record a line (the format is in
-docs/visualizations/trace.md); the program's own output is inside the trace as records, so
-that each step knows what was printed before it. A trace cut short (time limit, output
-limit, a killed run) is read up to its last whole step.
+"""The trace model: a trace is one JSON record a line (the format is in
+docs/visualizations/trace.md); the program's own output is inside it as records, so that
+each step knows what was printed before it. A trace cut short (time limit, output limit, a
+killed run) is read up to its last whole step.
 
 A trace is read lazily: one pass indexes where each step's records end, and the state at a
 step is rebuilt from the nearest checkpoint, so a trace of a million steps opens in seconds
@@ -14,32 +10,17 @@ and steps in both directions instantly.
 
 from __future__ import annotations
 
-import asyncio
 import bisect
-import contextlib
 import io
 import json
 from array import array
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from importlib import resources
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sector_cli.errors import UsageError
-from sector_cli.plugins.runner import WORK_DIR, Output, RunEvent, RunFinished, RunJob
-
-if TYPE_CHECKING:
-    from sector_cli.plugins.runner import Runner
-    from sector_cli.runs.service import Execution
-    from sector_cli.services import Services
-
-TRACER_FILE = ".sector_tracer.py"
 FORMAT_VERSION = 1
-BYTES_PER_STEP = 256  # output allowance of a traced run per step of its budget
 CHECKPOINT_EVERY = 512
 EVENTS = {"c": "call", "r": "return", "e": "exception", "u": "uncaught_exception"}
-STEP_TAGS = frozenset(b"crue")
 STOP_REASONS = {
     "steps": "stopped recording after {steps:,} steps (viz.max_steps); lines and calls were "
     "counted to the end",
@@ -49,276 +30,6 @@ STOP_REASONS = {
     "recursion": "the program went deeper than the tracer follows, after {steps:,} steps",
     "error": "the tracer stopped after {steps:,} steps: {detail}",
 }
-
-
-def tracer_source() -> bytes:
-    """The program copied into the sandbox (standard library only)."""
-    return resources.files("sector_cli.viz.trace").joinpath("tracer_script.py").read_bytes()
-
-
-def max_steps(services: Services) -> int:
-    value = services.settings.get("viz.max_steps")
-    assert isinstance(value, int)
-    return value
-
-
-# Before running ----------------------------------------------------------------------------
-
-
-class ProgramSyntaxError(UsageError):
-    """A program that does not compile: one line, and the one-step trace Python Tutor gives
-    (an uncaught_exception step with line, offset and message) for `--json`."""
-
-    def __init__(self, message: str, hint: str, tutor: dict[str, Any]) -> None:
-        super().__init__(message, hint)
-        self.tutor = tutor
-
-
-def check_syntax(source: bytes, label: str) -> None:
-    """A program that does not compile has no trace: say where, in one line (exit 2)."""
-    try:
-        compile(source, label, "exec", dont_inherit=True)
-    except SyntaxError as error:
-        where = f"{label}:{error.lineno}" if error.lineno else label
-        column = f":{error.offset}" if error.offset else ""
-        step: dict[str, Any] = {"event": "uncaught_exception"}
-        if error.lineno is not None:
-            step["line"] = error.lineno
-        if error.offset is not None:
-            step["offset"] = error.offset
-        step["exception_msg"] = f"{type(error).__name__}: {error}"
-        code = source.decode("utf-8", errors="replace")
-        raise ProgramSyntaxError(
-            f"{where}{column}: {type(error).__name__}: {error.msg}",
-            "Fix that line, then trace again (`sector viz phases` shows the tokens up to it)",
-            {"code": code, "trace": [step]},
-        ) from None
-    except (ValueError, RecursionError, MemoryError) as error:
-        raise UsageError(f"{label}: cannot compile: {error}", "Check the file") from None
-
-
-def traced_job(job: RunJob, steps: int) -> RunJob:
-    """The same run, under the tracer: same files, input, arguments and limits; more room
-    for output (the trace is the run's stdout)."""
-    if job.language != "python" or job.compile:
-        raise UsageError(
-            f"tracing follows Python programs; this is {job.language}",
-            "Trace a .py file (or --lang python)",
-        )
-    name = next(iter(job.files))
-    program = f"{WORK_DIR}/{name}"
-    if program not in job.run:
-        raise UsageError(f"cannot trace this run command: {' '.join(job.run)}", "Trace a file")
-    args = job.run[job.run.index(program) + 1 :]
-    check_syntax(job.files[name], name)
-    command = [
-        job.run[0],
-        "-B",
-        f"{WORK_DIR}/{TRACER_FILE}",
-        str(steps),
-        f"{job.limits.wall_seconds:g}",
-        program,
-        *args,
-    ]
-    room = job.limits.output_bytes + steps * BYTES_PER_STEP
-    return replace(
-        job,
-        files={**job.files, TRACER_FILE: tracer_source()},
-        run=command,
-        limits=replace(job.limits, output_bytes=room),
-    )
-
-
-def is_traced(job: RunJob) -> bool:
-    return TRACER_FILE in job.files and f"{WORK_DIR}/{TRACER_FILE}" in job.run
-
-
-def program_name(job: RunJob) -> str:
-    return next(name for name in job.files if name != TRACER_FILE)
-
-
-# Running ----------------------------------------------------------------------------------
-
-
-def start_traced(
-    services: Services,
-    source: str,
-    job: RunJob,
-    runner: Runner,
-    stdin: AsyncIterator[bytes] | None = None,
-) -> Execution:
-    """Start a traced run (`sector run --trace`): its events show the program's own output,
-    decoded from the trace as it arrives, then one line saying where the trace is."""
-    execution = services.runs.start(source, traced_job(job, max_steps(services)), runner, stdin)
-    return replace(execution, events=program_events(execution.events, execution.run_id))
-
-
-def program_output(services: Services, execution: Execution) -> Execution:
-    """A run's events as `sector run` shows them: for a traced run (a replay of one), the
-    program's own output decoded from the trace; any other run as it is."""
-    if not is_traced(services.runs.job(services.runs.get(execution.run_id))):
-        return execution
-    return replace(execution, events=program_events(execution.events, execution.run_id))
-
-
-async def program_events(
-    events: AsyncGenerator[RunEvent, None], run_id: int
-) -> AsyncGenerator[RunEvent, None]:
-    reader = _LiveReader()
-    async with contextlib.aclosing(events) as stream:
-        async for event in stream:
-            if isinstance(event, Output) and event.stream == "stdout":
-                for name, data in reader.feed(event.data):
-                    yield Output(name, data, event.t)
-                continue
-            if isinstance(event, RunFinished):
-                note = f"trace: {reader.summary()} · `sector viz trace {run_id}`\n"
-                yield Output("stderr", note.encode(), event.t)
-            yield event
-
-
-class _LiveReader:
-    """Turns the trace's bytes, as they arrive, into the program's output."""
-
-    def __init__(self) -> None:
-        self.partial = b""
-        self.steps = 0
-        self.stopped = ""
-        self.stop_steps = 0
-
-    def feed(self, data: bytes) -> Iterator[tuple[str, bytes]]:
-        *lines, self.partial = (self.partial + data).split(b"\n")
-        for line in lines:
-            if line[:1].isdigit():
-                self.steps += 1
-            elif line[:2] == b'["' and len(line) > 3:
-                tag = line[2]
-                if tag in STEP_TAGS:
-                    self.steps += 1
-                elif tag in b"12ST":
-                    yield from self._record(line)
-
-    def _record(self, line: bytes) -> Iterator[tuple[str, bytes]]:
-        try:
-            record = json.loads(line)
-        except ValueError:
-            return
-        if record[0] in ("1", "2"):
-            yield ("stdout" if record[0] == "1" else "stderr"), str(record[1]).encode()
-        elif record[0] == "S":
-            yield "stderr", f"{record[3]} (line {record[1]})\n".encode()
-        elif record[0] == "T" and not self.stopped:
-            self.stopped, self.stop_steps = str(record[1]), int(record[3])
-
-    def summary(self) -> str:
-        if self.stopped == "steps":
-            return f"{self.stop_steps:,} steps, then counts"
-        if self.stopped:
-            return f"{self.steps:,} steps (cut: {self.stopped})"
-        return f"{self.steps:,} steps"
-
-
-def resolve_target(target: str) -> Path | int:
-    """A FILE, or a RUN number (`12` or `#12`) when no such file exists."""
-    path = Path(target)
-    if path.is_file():
-        return path
-    digits = target.removeprefix("#")
-    if digits.isdigit():
-        return int(digits)
-    if path.exists():
-        raise UsageError(f"{target} is not a file", "Give a Python file or a run number")
-    raise UsageError(
-        f"no file or run {target!r}", "Give a Python file, or a run number from `sector runs ls`"
-    )
-
-
-@dataclass(frozen=True)
-class TraceOptions:
-    """How to run a FILE that is traced on the spot."""
-
-    runner: str | None = None
-    timeout: float | None = None
-    memory: str | None = None
-    stdin: bytes = b""
-    args: tuple[str, ...] = ()
-
-
-def open_trace(services: Services, target: str, options: TraceOptions | None = None) -> Trace:
-    """The trace of a RUN, or of a FILE traced now (and kept as a new run)."""
-    found = resolve_target(target)
-    if isinstance(found, int):
-        return load_trace(services, found)
-    return trace_file(services, found, options or TraceOptions())
-
-
-def trace_file(services: Services, path: Path, options: TraceOptions) -> Trace:
-    from sector_cli.runs.prepare import RunRequest
-
-    runs = services.runs
-    request = RunRequest(
-        file=path,
-        args=list(options.args),
-        stdin=options.stdin,
-        timeout=options.timeout,
-        memory=options.memory,
-    )
-    prepared = runs.prepare(request)
-    label, job = prepared.source, prepared.job
-    if job.language != "python":
-        raise UsageError(f"{path} is {job.language}: tracing follows Python", "Trace a .py file")
-    execution = runs.start(label, traced_job(job, max_steps(services)), runs.runner(options.runner))
-    asyncio.run(_drain(execution.events))
-    return load_trace(services, execution.run_id)
-
-
-async def _drain(events: AsyncGenerator[RunEvent, None]) -> None:
-    async with contextlib.aclosing(events) as stream:
-        async for _event in stream:
-            pass
-
-
-def load_trace(services: Services, run_id: int) -> Trace:
-    runs = services.runs
-    run = runs.get(run_id)
-    job = runs.job(run)
-    if not is_traced(job):
-        # offer --trace only where it works: the tracer follows Python programs alone
-        hint = (
-            f"Trace it: `sector run {run.source} --trace`, or `sector viz trace FILE`"
-            if job.language == "python" and not job.compile
-            else f"Tracing follows Python programs; run #{run_id} is {job.language}"
-        )
-        raise UsageError(f"run #{run_id} has no trace", hint)
-    name = program_name(job)
-    trace = Trace(
-        runs.output(run_id, ("stdout",)),
-        job.files[name].decode("utf-8", errors="replace"),
-        run.source,
-    )
-    trace.run_id, trace.runner, trace.verdict = run_id, run.runner, run.verdict
-    trace.exit_code = run.exit_code
-    trace.raw_stderr = runs.output(run_id, ("stderr",)).decode("utf-8", errors="replace")
-    if trace.syntax_error:
-        check_syntax(job.files[name], name)  # the same error, with its one-step trace
-        raise UsageError(trace.syntax_error, "Fix that line, then trace again")
-    return trace
-
-
-def tutor_trace(services: Services, target: str) -> dict[str, Any]:
-    """Python Tutor's trace (pg_logger's format) of a FILE (traced now) or a RUN, as
-    `json.loads` would give it: {"code": ..., "trace": [step, ...]} (heap keys are strings).
-
-    Each step has line, event (step_line, call, return, exception, uncaught_exception, and a
-    last instruction_limit_reached when the trace was cut), func_name, globals,
-    ordered_globals, stack_to_render, heap and stdout; exception steps have exception_msg.
-    A "sector" key adds what the format has no place for: the run, why the trace stopped
-    early, and how often each line ran and each function was called, over the whole run
-    (past the step budget too)."""
-    return open_trace(services, target).to_tutor()
-
-
-# Reading a trace ---------------------------------------------------------------------------
 
 
 @dataclass
