@@ -1,8 +1,7 @@
-"""What both runners share: the work folder, output accounting and the verdict rules."""
+"""What both runners share: the work folder, the verdict rules and the compile-then-run stream."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import ctypes
 import functools
@@ -131,24 +130,6 @@ def work_folder(job: RunJob, limits: Limits) -> Iterator[Path]:
         _remove_folder(folder)
 
 
-@dataclass
-class OutputBudget:
-    """Counts the bytes a program writes and says when it went over its limit."""
-
-    limit: int
-    used: int = 0
-
-    def take(self, data: bytes) -> bytes:
-        """The part of `data` within the budget (all of it while under the limit)."""
-        room = max(self.limit - self.used, 0)
-        self.used += len(data)
-        return data[:room]
-
-    @property
-    def exceeded(self) -> bool:
-        return self.used > self.limit
-
-
 @dataclass(frozen=True)
 class Exit:
     """How a sandboxed process ended, as the runner observed it."""
@@ -188,23 +169,9 @@ def decide(ended: Exit, limits: Limits) -> tuple[Verdict, str]:
     return Verdict.WRONG_EXIT, f"exit code {ended.exit_code}"
 
 
-async def feed(
-    writer: asyncio.StreamWriter | None, data: bytes, live: AsyncIterator[bytes] | None
-) -> None:
-    """The program's input: the live stream when there is one, else `data`; then end of file."""
-    assert writer is not None
-    with contextlib.suppress(OSError, RuntimeError):  # the program may exit without reading
-        if live is not None:
-            async for chunk in live:
-                writer.write(chunk)
-                await writer.drain()
-        elif data:
-            writer.write(data)
-            await writer.drain()
-        if writer.can_write_eof():
-            writer.write_eof()  # a socket (Docker's attach) stays open for the output
-        else:
-            writer.close()  # a pipe
+def stderr_name(stdout_name: str) -> str:
+    """The name a step's error output goes by: a compile step's both streams are "compile"."""
+    return "compile" if stdout_name == "compile" else "stderr"
 
 
 @dataclass(frozen=True)

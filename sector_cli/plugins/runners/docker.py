@@ -30,15 +30,13 @@ from sector_cli.plugins.runners.cgroups import Cgroup, run_name
 from sector_cli.plugins.runners.cgroups import reap_stale as reap_stale_groups
 from sector_cli.plugins.runners.common import (
     SANDBOX_UID,
-    Exit,
-    OutputBudget,
     StepResult,
     _alive,
     compile_then_run,
-    feed,
-    from_status,
+    stderr_name,
     work_folder,
 )
+from sector_cli.plugins.runners.pump import Ended, pump
 
 if TYPE_CHECKING:
     from docker import DockerClient
@@ -250,53 +248,15 @@ async def _step(
             api.attach_socket, container, {"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1}
         )
         reader, writer = await asyncio.open_connection(sock=raw._sock)
+        attach = (raw, reader, writer)
+        program = _Attached(client, image, command, container, accounting, attach, stdout_name)
         begin = time.monotonic()
         await asyncio.to_thread(api.start, container)
-        feeder = asyncio.create_task(feed(writer, stdin_bytes, stdin_stream))
-        budget = OutputBudget(limits.output_bytes)
-        timed_out = False
-        deadline = begin + limits.wall_seconds
-        stderr_name = "compile" if stdout_name == "compile" else "stderr"
-        first_stderr = b""  # enough to recognise the init's own "exec failed"
-        while True:
-            try:
-                frame = await asyncio.wait_for(_read_frame(reader), deadline - time.monotonic())
-            except TimeoutError:
-                timed_out = True
-                break
-            if frame is None:
-                break
-            kind, data = frame
-            if STREAMS.get(kind) == "stderr" and len(first_stderr) < 512:
-                first_stderr += data[:512]
-            kept = budget.take(data)
-            if kept:
-                name = stdout_name if STREAMS.get(kind) == "stdout" else stderr_name
-                yield Output(name, kept, time.monotonic() - started)
-            if budget.exceeded:
-                break
-        feeder.cancel()
-        if timed_out or budget.exceeded:
-            _hang_up(raw)  # the engine holds the exit while its stream copy is blocked on us
-            await asyncio.to_thread(_kill, client, container)
-        status = await asyncio.to_thread(api.wait, container, 30)
-        wall = time.monotonic() - begin
-        state = (await asyncio.to_thread(api.inspect_container, container)).get("State", {})
-        exit_code, signal_number = from_status(int(status.get("StatusCode", -1)))
-        if exit_code == 127 and b"[FATAL tini" in first_stderr and b"exec " in first_stderr:
-            raise PluginError(
-                f"{command[0]} is not in the Docker image {image}",
-                "Choose an image with the toolchain for this language (docker.images)",
-            )
-        ended = Exit(
-            exit_code,
-            signal_number,
-            timed_out=timed_out,
-            output_exceeded=budget.exceeded,
-            oom_killed=bool(state.get("OOMKilled")),
-            cpu=accounting.cpu_seconds(),
-        )
-        yield StepResult(ended, wall, accounting.peak_memory())
+        async with contextlib.aclosing(
+            pump(program, limits, stdin_bytes, stdin_stream, begin, started)
+        ) as items:
+            async for item in items:
+                yield item
     except DockerException as exc:
         raise PluginError(f"the Docker engine failed: {_first_line(exc)}", ENGINE_HINT) from None
     finally:
@@ -305,6 +265,61 @@ async def _step(
         if container is not None:
             await asyncio.to_thread(_remove, client, container)
         await asyncio.to_thread(accounting.remove)
+
+
+class _Attached:
+    """A started container as the step pump drives it: its attach stream, both ways."""
+
+    def __init__(
+        self,
+        client: DockerClient,
+        image: str,
+        command: list[str],
+        container: str,
+        accounting: Cgroup,
+        attach: tuple[Any, asyncio.StreamReader, asyncio.StreamWriter],
+        stdout_name: str,
+    ) -> None:
+        self.client, self.image, self.command = client, image, command
+        self.container, self.accounting = container, accounting
+        self.raw, self.reader, self.stdin = attach
+        self.stdout_name, self.stderr_name = stdout_name, stderr_name(stdout_name)
+        self.first_stderr = b""  # enough to recognise the init's own "exec failed"
+
+    async def read(self) -> tuple[str, bytes] | None:
+        frame = await _read_frame(self.reader)
+        if frame is None:
+            return None
+        kind, data = frame
+        if STREAMS.get(kind) == "stderr" and len(self.first_stderr) < 512:
+            self.first_stderr += data[:512]
+        name = self.stdout_name if STREAMS.get(kind) == "stdout" else self.stderr_name
+        return name, data
+
+    async def kill(self) -> None:
+        _hang_up(self.raw)  # the engine holds the exit while its stream copy is blocked on us
+        await asyncio.to_thread(_kill, self.client, self.container)
+
+    async def wait(self, timeout: float | None) -> int:
+        # The attach stream ends only once the container has stopped (or was killed), so the
+        # deadline never binds here: the engine's own 30 s bound does.
+        status = await asyncio.to_thread(self.client.api.wait, self.container, 30)
+        return int(status.get("StatusCode", -1))
+
+    async def finish(self, ended: Ended) -> StepResult:
+        api = self.client.api
+        state = (await asyncio.to_thread(api.inspect_container, self.container)).get("State", {})
+        if ended.exit_code == 127 and self._exec_failed():
+            raise PluginError(
+                f"{self.command[0]} is not in the Docker image {self.image}",
+                "Choose an image with the toolchain for this language (docker.images)",
+            )
+        exited = ended.exit(bool(state.get("OOMKilled")), self.accounting.cpu_seconds())
+        return StepResult(exited, ended.wall, self.accounting.peak_memory())
+
+    def _exec_failed(self) -> bool:
+        """Whether the image's init said it could not start the command."""
+        return b"[FATAL tini" in self.first_stderr and b"exec " in self.first_stderr
 
 
 async def _read_frame(reader: asyncio.StreamReader) -> tuple[int, bytes] | None:

@@ -36,16 +36,14 @@ from sector_cli.plugins.runners import unshare as unshare_sandbox
 from sector_cli.plugins.runners.cgroups import Cgroup
 from sector_cli.plugins.runners.common import (
     SANDBOX_UID,
-    Exit,
-    OutputBudget,
     StepResult,
     compile_then_run,
-    feed,
-    from_status,
     is_root,
+    stderr_name,
     work_base,
     work_folder,
 )
+from sector_cli.plugins.runners.pump import Ended, pump
 
 SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
 TOP_LEVEL = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
@@ -357,61 +355,15 @@ class LocalRunner(Runner):
             )
         finally:
             os.close(args_fd)
-        budget = OutputBudget(limits.output_bytes)
-        queue: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
-        stderr_name = "compile" if stdout_name == "compile" else "stderr"
-        tasks = [
-            asyncio.create_task(_pump(process.stdout, stdout_name, queue)),
-            asyncio.create_task(_pump(process.stderr, stderr_name, queue)),
-            asyncio.create_task(feed(process.stdin, stdin_bytes, stdin_stream)),
-        ]
-        timed_out = False
+        program = _Sandboxed(process, cgroup, stdout_name)
         try:
-            deadline = begin + limits.wall_seconds
-            open_streams = 2
-            while open_streams:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    timed_out = True
-                    break
-                try:
-                    stream, data = await asyncio.wait_for(queue.get(), remaining)
-                except TimeoutError:
-                    timed_out = True
-                    break
-                if not data:
-                    open_streams -= 1
-                    continue
-                kept = budget.take(data)
-                if kept:
-                    yield Output(stream, kept, time.monotonic() - started)
-                if budget.exceeded:
-                    break
-            if timed_out or budget.exceeded:
-                _kill(process, cgroup)
-            try:
-                status = await asyncio.wait_for(
-                    process.wait(), max(deadline - time.monotonic(), 0.1)
-                )
-            except TimeoutError:
-                timed_out = True
-                _kill(process, cgroup)
-                status = await process.wait()
-            wall = time.monotonic() - begin
-            exit_code, signal_number = from_status(status)
-            ended = Exit(
-                exit_code,
-                signal_number,
-                timed_out=timed_out,
-                output_exceeded=budget.exceeded,
-                oom_killed=bool(cgroup and cgroup.oom_kills()),
-                cpu=cgroup.cpu_seconds() if cgroup else None,
-            )
-            yield StepResult(ended, wall, cgroup.peak_memory() if cgroup else None)
+            async with contextlib.aclosing(
+                pump(program, limits, stdin_bytes, stdin_stream, begin, started)
+            ) as items:
+                async for item in items:
+                    yield item
         finally:
-            _kill(process, cgroup)
-            for task in tasks:
-                task.cancel()
+            program.close()
             with contextlib.suppress(ProcessLookupError, asyncio.CancelledError):
                 await asyncio.wait_for(process.wait(), 5)
             if cgroup:  # waits on the kernel: off the event loop, so other runs go on
@@ -420,6 +372,47 @@ class LocalRunner(Runner):
                 except asyncio.CancelledError:  # the loop is closing: remove it all the same
                     _dispose(cgroup)
                     raise
+
+
+class _Sandboxed:
+    """A sandbox process as the step pump drives it: its two pipes, merged as they come."""
+
+    def __init__(
+        self, process: asyncio.subprocess.Process, cgroup: Cgroup | None, stdout_name: str
+    ) -> None:
+        self.process = process
+        self.cgroup = cgroup
+        self.stdin = process.stdin
+        self.chunks: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
+        self.open_streams = 2
+        self.readers = [
+            asyncio.create_task(_forward(process.stdout, stdout_name, self.chunks)),
+            asyncio.create_task(_forward(process.stderr, stderr_name(stdout_name), self.chunks)),
+        ]
+
+    async def read(self) -> tuple[str, bytes] | None:
+        while self.open_streams:
+            stream, data = await self.chunks.get()
+            if data:
+                return stream, data
+            self.open_streams -= 1
+        return None
+
+    async def kill(self) -> None:
+        _kill(self.process, self.cgroup)
+
+    async def wait(self, timeout: float | None) -> int:
+        return await asyncio.wait_for(self.process.wait(), timeout)
+
+    async def finish(self, ended: Ended) -> StepResult:
+        cgroup = self.cgroup
+        oom_killed = bool(cgroup and cgroup.oom_kills())
+        exited = ended.exit(oom_killed, cgroup.cpu_seconds() if cgroup else None)
+        return StepResult(exited, ended.wall, cgroup.peak_memory() if cgroup else None)
+
+    def close(self) -> None:
+        for reader in self.readers:
+            reader.cancel()
 
 
 def _probe(argv: list[str], fd: int, drop_root: bool) -> subprocess.CompletedProcess[bytes] | str:
@@ -510,7 +503,7 @@ def _kill(process: asyncio.subprocess.Process, cgroup: Cgroup | None) -> None:
         cgroup.kill_all()
 
 
-async def _pump(
+async def _forward(
     reader: asyncio.StreamReader | None, name: str, queue: asyncio.Queue[tuple[str, bytes]]
 ) -> None:
     """Forward a pipe's chunks as they come; an empty chunk says it closed."""
