@@ -18,43 +18,17 @@ from sector_cli.cli.options import (
     complete_runner,
     confirm_removal,
 )
-from sector_cli.cli.output import (
-    EXIT_INTERRUPTED,
-    Output,
-    ReaderLeft,
-    jsonable,
-    leave_quietly,
-    warn,
-)
+from sector_cli.cli.output import Output, ReaderLeft, leave_quietly, warn
+from sector_cli.errors import EXIT_INTERRUPTED
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from sector_cli.plugins.runner import RunEvent, RunFinished
     from sector_cli.runs.service import Execution
-    from sector_cli.store.models import Run
 
 runs_app = typer.Typer(help="Run history: list, inspect, replay, remove.", no_args_is_help=True)
 runner_app = typer.Typer(help="Sandboxes that run code.", no_args_is_help=True)
-
-# Exit codes of `sector run`: the program's own for a finished program, fixed ones otherwise.
-EXIT_FOR_VERDICT = {
-    "time-limit": 124,
-    "memory-limit": 125,
-    "output-limit": 126,
-    "compile-error": 65,
-    "internal-error": 70,
-    "interrupted": EXIT_INTERRUPTED,
-}
-
-
-def exit_code_for(finished: RunFinished) -> int:
-    verdict = finished.verdict.value
-    if verdict in EXIT_FOR_VERDICT:
-        return EXIT_FOR_VERDICT[verdict]
-    if verdict == "signaled":
-        return 128 + (finished.signal or 9)
-    return finished.exit_code or 0
 
 
 def _live_stdin() -> AsyncIterator[bytes] | bytes:
@@ -89,48 +63,13 @@ async def _read_fd(fd: int) -> AsyncIterator[bytes]:
         yield chunk
 
 
-def verdict_line(run_id: int, runner: str, finished: RunFinished) -> str:
-    from sector_cli.runs.describe import human_bytes
-
-    parts = [finished.verdict.value]
-    if finished.detail:
-        parts.append(finished.detail)
-    elif finished.exit_code is not None:
-        parts.append(f"exit {finished.exit_code}")
-    parts.append(f"{finished.wall:.2f}s wall")
-    if finished.cpu is not None:
-        parts.append(f"{finished.cpu:.2f}s cpu")
-    parts.append(f"{human_bytes(finished.peak_memory)} peak")
-    parts.append(f"run #{run_id} ({runner})")
-    return " · ".join(parts)
-
-
-def output_json(data: bytes, key: str = "data") -> dict[str, str]:
-    """Program output for JSON: text, plus the exact bytes when they are not UTF-8."""
-    import base64
-
-    text = data.decode("utf-8", errors="replace")
-    exact = {} if text.encode() == data else {f"{key}_base64": base64.b64encode(data).decode()}
-    return {key: text, **exact}
-
-
-def event_json(run_id: int, event: RunEvent) -> dict[str, Any]:
-    from sector_cli.plugins.runner import Output as RunOutput
-
-    if isinstance(event, RunOutput):
-        data = {"event": "output", "stream": event.stream, **output_json(event.data)}
-        return {**data, "t": round(event.t, 6), "run": run_id}
-    name = "started" if type(event).__name__ == "RunStarted" else "finished"
-    return {"event": name, **jsonable(event), "run": run_id}
-
-
 def _show(execution: Execution, event: RunEvent, as_json: bool) -> None:
     import json
 
     from sector_cli.plugins.runner import Output as RunOutput
 
     if as_json:
-        sys.stdout.write(json.dumps(event_json(execution.run_id, event)) + "\n")
+        sys.stdout.write(json.dumps(execution.wire(event)) + "\n")
         sys.stdout.flush()
     elif isinstance(event, RunOutput):
         target = sys.stdout if event.stream == "stdout" else sys.stderr
@@ -160,6 +99,9 @@ async def _stream(execution: Execution, as_json: bool) -> RunFinished | None:
 
 
 def _finish(execution: Execution, finished: RunFinished, as_json: bool) -> None:
+    from sector_cli.runs.describe import verdict_line
+    from sector_cli.runs.service import exit_code_for
+
     if not as_json:
         sys.stderr.write(verdict_line(execution.run_id, execution.runner, finished) + "\n")
     raise typer.Exit(exit_code_for(finished))
@@ -294,13 +236,7 @@ def run(
         warn(line)
     source, job = prepared.source, prepared.job
     live = None if isinstance(fed, bytes) else fed
-    if trace:  # the trace is the run's stdout; what is shown is the program's own output
-        from sector_cli.viz.trace import start_traced
-
-        execution = start_traced(services, source, job, runs.runner(runner), live)
-    else:
-        execution = runs.start(source, job, runs.runner(runner), live)
-    _drive(execution, as_json)
+    _drive(runs.start(source, job, runs.runner(runner), live, trace=trace), as_json)
 
 
 def _read_input(path: Path) -> bytes:
@@ -320,23 +256,6 @@ def _read_input(path: Path) -> bytes:
     return data
 
 
-def _run_row(run: Run) -> dict[str, Any]:
-    return {
-        "id": run.id,
-        "source": run.source,
-        "language": run.language,
-        "runner": run.runner,
-        "verdict": run.verdict or "running",
-        "detail": run.detail,
-        "exit_code": run.exit_code,
-        "wall": round(run.wall, 3) if run.wall is not None else None,
-        "cpu": round(run.cpu, 3) if run.cpu is not None else None,
-        "peak_memory": run.peak_memory,
-        "replay_of": run.replay_of,
-        "created_at": run.created_at,
-    }
-
-
 @runs_app.command("ls")
 def runs_ls(
     verdict: Annotated[str | None, typer.Option("--verdict", help="Only this verdict.")] = None,
@@ -348,12 +267,13 @@ def runs_ls(
     as_json: Json = False,
 ) -> None:
     """List runs, newest first (of the current project, if there is one)."""
+    from sector_cli.runs.records import run_wire
     from sector_cli.services import open_services
 
     out = Output(as_json)
     runs = open_services({"project.default": project}).runs
     scope = None if all_projects else runs.project_id
-    rows = [_run_row(run) for run in runs.history(scope, verdict, limit)]
+    rows = [run_wire(run) for run in runs.history(scope, verdict, limit)]
     out.table(
         rows,
         [
@@ -379,21 +299,7 @@ def runs_show(
     from sector_cli.services import open_services
 
     out = Output(as_json)
-    runs = open_services().runs
-    run = runs.get(run_id)
-    job = runs.job(run)
-    program = next(iter(job.files), None)
-    record = _run_row(run) | {
-        "command": job.run,
-        "compile": job.compile,
-        "limits": job.limits,
-        "stdin": job.stdin.decode("utf-8", errors="replace"),
-        "program": program or None,
-        "code": job.files[program].decode("utf-8", errors="replace") if program else "",
-        "files": [{"path": name, "size": len(data)} for name, data in job.files.items()],
-        **output_json(runs.output(run_id, ("stdout",)), "stdout"),
-        **output_json(runs.output(run_id, ("stderr", "compile")), "stderr"),
-    }
+    record = open_services().runs.details(run_id)
     out.record(record if as_json else _for_people(record), title=f"Run #{run_id}")
 
 
@@ -422,21 +328,15 @@ def runs_log(
     as_json: Json = False,
 ) -> None:
     """The recorded event stream of a run, with timestamps (NDJSON with --json)."""
-    import json
-
+    from sector_cli.runs.records import logged_wire
     from sector_cli.services import open_services
 
     out = Output(as_json)
     for row in open_services().runs.events(run_id):
-        data = row.data.decode("utf-8", errors="replace")
         if out.as_json:
-            event = (
-                {"data": json.loads(data)}
-                if row.kind in {"started", "finished"}
-                else (output_json(row.data))
-            )
-            out.json({"seq": row.seq, "t": row.t, "kind": row.kind, **event})
+            out.json(logged_wire(row))
         else:
+            data = row.data.decode("utf-8", errors="replace")
             print(f"{row.t:9.4f}s  {row.kind:<8} {data.rstrip()}")
 
 
@@ -474,37 +374,29 @@ def runs_replay(
     """Run the same code with the same input and limits again; diff output and verdict."""
     import json
 
+    from sector_cli.runs.describe import verdict_line
     from sector_cli.services import open_services
-    from sector_cli.viz.trace import program_output
 
     Output(as_json)
-    services = open_services()
-    runs = services.runs
-    execution = program_output(services, runs.replay_execution(run_id, runner))
+    runs = open_services().runs
+    execution = runs.replay_execution(run_id, runner)
     finished = _shown(execution, as_json)
     result = runs.compare(run_id, execution.run_id)
-    summary = {
-        "original": run_id,
-        "replay": execution.run_id,
-        "verdicts": [result.original.verdict, result.replay.verdict],
-        "same_verdict": result.same_verdict,
-        "same_output": result.same_output,
-        "diff": result.diff,
-    }
     if as_json:
-        print(json.dumps(summary))
+        print(json.dumps(result.to_wire()))
     else:
         sys.stderr.write(verdict_line(execution.run_id, execution.runner, finished) + "\n")
         same = "same verdict" if result.same_verdict else "verdict changed"
         print(f"{same}: {result.original.verdict} -> {result.replay.verdict}")
         print("\n".join(result.diff) if result.diff else "same output")
-    raise typer.Exit(0 if result.same_verdict and result.same_output else 1)
+    raise typer.Exit(result.exit_code)
 
 
 @runner_app.command("ls")
 def runner_ls(as_json: Json = False) -> None:
     """The runners, whether each works here, and (Docker) which language images are present."""
     from sector_cli.services import open_services
+    from sector_cli.wire import jsonable
 
     out = Output(as_json)
     rows = [jsonable(report) for report in open_services().runs.runner_reports()]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shlex
 
-from sector_cli.plugins.runner import Limits
+from sector_cli.plugins.runner import Limits, RunFinished
 
 UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
 
@@ -49,3 +49,18 @@ def limits_text(limits: Limits) -> str:
 def command_text(command: list[str] | None) -> str:
     """A command as a shell would take it back; `-` for none."""
     return shlex.join(command) if command else "-"
+
+
+def verdict_line(run_id: int, runner: str, finished: RunFinished) -> str:
+    """`accepted · exit 0 · 0.05s wall · 0.03s cpu · 9.1 MiB peak · run #3 (local)`."""
+    parts = [finished.verdict.value]
+    if finished.detail:
+        parts.append(finished.detail)
+    elif finished.exit_code is not None:
+        parts.append(f"exit {finished.exit_code}")
+    parts.append(f"{finished.wall:.2f}s wall")
+    if finished.cpu is not None:
+        parts.append(f"{finished.cpu:.2f}s cpu")
+    parts.append(f"{human_bytes(finished.peak_memory)} peak")
+    parts.append(f"run #{run_id} ({runner})")
+    return " · ".join(parts)

@@ -10,11 +10,18 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from sector_cli.config.settings import Settings
-from sector_cli.errors import NotFoundError, PluginError, SectorError, UsageError
+from sector_cli.errors import (
+    EXIT_INTERRUPTED,
+    NotFoundError,
+    PluginError,
+    SectorError,
+    UsageError,
+)
 from sector_cli.plugins.detect import LanguageIndex
 from sector_cli.plugins.registry import Registry
 from sector_cli.plugins.runner import (
@@ -27,6 +34,7 @@ from sector_cli.plugins.runner import (
     Verdict,
 )
 from sector_cli.runs.prepare import Prepared, RunRequest, image_for, prepare
+from sector_cli.runs.records import run_details_wire
 from sector_cli.store import blobs
 from sector_cli.store.engine import Store
 from sector_cli.store.models import Project, Run, RunEventRow
@@ -34,6 +42,25 @@ from sector_cli.timeutil import as_utc, utcnow
 
 MAX_INPUT_BYTES = 16 * 1024 * 1024  # what a run is fed and what is recorded of it
 LOST_AFTER_S = 60  # past its limits by this much, a run without a verdict has lost its Sector
+
+# Exit codes of a run: the program's own for a finished program, fixed ones otherwise.
+EXIT_FOR_VERDICT = {
+    Verdict.TIME_LIMIT: 124,
+    Verdict.MEMORY_LIMIT: 125,
+    Verdict.OUTPUT_LIMIT: 126,
+    Verdict.COMPILE_ERROR: 65,
+    Verdict.INTERNAL_ERROR: 70,
+    Verdict.INTERRUPTED: EXIT_INTERRUPTED,
+}
+
+
+def exit_code_for(finished: RunFinished) -> int:
+    """The exit code a front end ends with for a run that ended so (`sector run`, CI)."""
+    if finished.verdict in EXIT_FOR_VERDICT:
+        return EXIT_FOR_VERDICT[finished.verdict]
+    if finished.verdict == Verdict.SIGNALED:
+        return 128 + (finished.signal or 9)
+    return finished.exit_code or 0
 
 
 @dataclass
@@ -43,6 +70,10 @@ class Execution:
     run_id: int
     runner: str
     events: AsyncGenerator[RunEvent, None]
+
+    def wire(self, event: RunEvent) -> dict[str, Any]:
+        """An event of this run on the wire: its own form, with the run's number."""
+        return {**event.to_wire(), "run": self.run_id}
 
 
 @dataclass(frozen=True)
@@ -67,6 +98,21 @@ class Replay:
     same_output: bool
     diff: list[str] = field(default_factory=list)
 
+    @property
+    def exit_code(self) -> int:
+        """0 when the replay did as the original did, else 1 (a check in a script)."""
+        return 0 if self.same_verdict and self.same_output else 1
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "original": self.original.id,
+            "replay": self.replay.id,
+            "verdicts": [self.original.verdict, self.replay.verdict],
+            "same_verdict": self.same_verdict,
+            "same_output": self.same_output,
+            "diff": self.diff,
+        }
+
 
 class _Journal:
     """A run's events as rows, output coalesced: a program writing a byte at a time must not
@@ -88,8 +134,7 @@ class _Journal:
                 return
             kind, data = event.stream, event.data
         else:
-            kind = "started" if isinstance(event, RunStarted) else "finished"
-            data = json.dumps(asdict(event)).encode()
+            kind, data = event.wire_name, json.dumps(asdict(event)).encode()
         self.seq += 1
         self.rows.append(
             RunEventRow(run_id=self.run_id, seq=self.seq, t=event.t, kind=kind, data=data)
@@ -194,11 +239,35 @@ class Runs:
         runner: Runner,
         stdin: AsyncIterator[bytes] | None = None,
         replay_of: int | None = None,
+        trace: bool = False,
     ) -> Execution:
         """Record a new run and return its event stream (it runs as it is iterated).
 
         A run the runner refuses before the program ran (no such toolchain or image, a
-        limit the sandbox cannot give) is not kept: the stream raises, and the record goes."""
+        limit the sandbox cannot give) is not kept: the stream raises, and the record goes.
+        With `trace`, a Python program runs under the tracer: the trace is kept as the run's
+        stdout (`sector viz trace`), and the events show the program's own output."""
+        if trace:
+            from sector_cli.viz.trace import max_steps, traced_job
+
+            job = traced_job(job, max_steps(self.settings))
+        execution = self._record(source, job, runner, stdin, replay_of)
+        return self._program_output(execution) if trace else execution
+
+    def _program_output(self, execution: Execution) -> Execution:
+        """A traced run's events as a run's: the program's output decoded from the trace."""
+        from sector_cli.viz.trace import program_events
+
+        return replace(execution, events=program_events(execution.events, execution.run_id))
+
+    def _record(
+        self,
+        source: str,
+        job: RunJob,
+        runner: Runner,
+        stdin: AsyncIterator[bytes] | None,
+        replay_of: int | None,
+    ) -> Execution:
         with self.store.session() as session:
             run = Run(
                 project_id=self.project_id,
@@ -337,17 +406,30 @@ class Runs:
     def output(self, run_id: int, streams: tuple[str, ...] = ("stdout", "stderr")) -> bytes:
         return b"".join(row.data for row in self.events(run_id) if row.kind in streams)
 
+    def details(self, run_id: int) -> dict[str, Any]:
+        """A run's full record on the wire: `sector runs show`."""
+        run = self.get(run_id)
+        stdout, stderr = (
+            self.output(run_id, ("stdout",)),
+            self.output(run_id, ("stderr", "compile")),
+        )
+        return run_details_wire(run, self.job(run), stdout, stderr)
+
     def remove(self, run_id: int) -> Run:
         run = self.get(run_id)
         self._forget(run_id)
         return run
 
     def replay_execution(self, run_id: int, runner_name: str | None = None) -> Execution:
-        """Start the same code, input and limits again, on the same runner unless told."""
+        """Start the same code, input and limits again, on the same runner unless told; the
+        replay of a traced run is traced too, and shows the program's output as it did."""
+        from sector_cli.viz.trace import is_traced
+
         original = self.get(run_id)
         job = self.job(original)
         runner = self.runner(runner_name or original.runner)
-        return self.start(original.source, job, runner, replay_of=run_id)
+        execution = self._record(original.source, job, runner, None, run_id)
+        return self._program_output(execution) if is_traced(job) else execution
 
     def compare(self, original_id: int, replay_id: int) -> Replay:
         original, replay = self.get(original_id), self.get(replay_id)
