@@ -12,7 +12,6 @@ from contextvars import ContextVar
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from sector_cli.errors import EXIT_INTERRUPTED  # noqa: F401  (cli/run.py's, until it moves)
 from sector_cli.timeutil import as_utc
 from sector_cli.wire import jsonable
 
