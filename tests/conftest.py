@@ -42,8 +42,15 @@ def skip_or_fail(component: str, reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session")
+def embedder_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for the ONNX export of the embedding model, shared by the whole session:
+    the first test that embeds makes it (about 10 s), the others load it."""
+    return tmp_path_factory.mktemp("embedder-cache")
+
+
 @pytest.fixture(autouse=True)
-def sector_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def sector_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder_cache: Path) -> Path:
     """Every test writes under its own SECTOR_HOME and sees no SECTOR_* from outside."""
     for name in list(os.environ):
         if name.startswith("SECTOR_") and name not in {"SECTOR_REQUIRE", "SECTOR_DEBUG"}:
@@ -51,6 +58,7 @@ def sector_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("SECTOR_DEBUG", raising=False)
     home = tmp_path / "home"
     monkeypatch.setenv("SECTOR_HOME", str(home))
+    monkeypatch.setenv("SECTOR_EMBEDDER_CACHE", str(embedder_cache))
     return home
 
 

@@ -106,8 +106,9 @@ class ChunkIndex:
     """The chunks table of one embedding model."""
 
     def __init__(self, folder: Path, model_id: str, dimensions: int) -> None:
-        import lancedb
+        from sector_cli.context.lancedb_import import import_lancedb
 
+        lancedb = import_lancedb()
         folder.mkdir(parents=True, exist_ok=True)
         self.db = lancedb.connect(str(folder))
         self.name = table_name(model_id)

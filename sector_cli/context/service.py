@@ -13,7 +13,7 @@ import os
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import cached_property, partial
@@ -482,16 +482,24 @@ class Context:
             raise UsageError("the search query is empty", 'Search for something: "closures"')
         everything = self.documents()  # one catalog read per search
         self._refuse_mixed_models(everything)
-        self.index.follow(frozenset(d.generation for d in everything))
         wanted_ids = None if documents is None else set(documents)
         catalog = {d.id or 0: d for d in everything if wanted_ids is None or d.id in wanted_ids}
         if not catalog:
             return []
+        # The query is embedded on the pool while LanceDB opens: a cold search loads the
+        # model there (native code, off the GIL) as this thread imports LanceDB. numpy, which
+        # both need, is imported first: its C core must not be initialised by two threads.
+        import numpy  # noqa: F401
+
+        embedding = (
+            self._pool.submit(self.embedder.embed_query, query) if vector is None else _done(vector)
+        )
+        self.index.follow(frozenset(d.generation for d in everything))
         where = None
         if documents is not None:
             where = f"document_id IN ({', '.join(str(i) for i in catalog)})"
         wanted = max(4 * k, 20)
-        query_vector = vector if vector is not None else self.embedder.embed_query(query)
+        query_vector = embedding.result()
         found: dict[str, list[Found]] = {}
         if retriever == "hybrid":  # the two retrievers wait on LanceDB side by side
             by_text = self._pool.submit(self.index.by_text, query, wanted, where)
@@ -555,6 +563,13 @@ def _rows(document_id: int, generation: str, chunks: list[Chunk]) -> list[ChunkR
         ChunkRow(document_id, generation, seq, c.title, c.body, c.page, c.line_start, c.line_end)
         for seq, c in enumerate(chunks)
     ]
+
+
+def _done(vector: NDArray[np.float32]) -> Future[NDArray[np.float32]]:
+    """A vector the caller already has, as a finished future."""
+    future: Future[NDArray[np.float32]] = Future()
+    future.set_result(vector)
+    return future
 
 
 def _similarity(query: NDArray[np.float32], found: Found) -> float:
