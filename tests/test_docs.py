@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from sector_cli.config.keys import KEYS
+from sector_cli.plugins.declared import key_table
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,6 +27,6 @@ def test_cli_reference_is_up_to_date() -> None:
 
 def test_configuration_reference_lists_every_key_and_variable() -> None:
     text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
-    for key in KEYS.values():
+    for key in key_table():
         assert f"`{key.name}`" in text, key.name
         assert f"`{key.env}`" in text, key.env

@@ -121,8 +121,7 @@ class Assistant:
 
     def backend(self, name: str | None = None) -> Backend:
         chosen = name or self.settings.get(keys.ASSISTANT_BACKEND)
-        plugin = self.registry.get("backends", chosen).plugin_class()
-        assert isinstance(plugin, Backend)
+        plugin = self.registry.get(Backend, chosen).plugin_class()
         plugin.configure(self.settings)
         return plugin
 

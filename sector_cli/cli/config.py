@@ -23,9 +23,9 @@ app = typer.Typer(
 
 def _complete_key(incomplete: str) -> list[str]:
     """Setting names for shell completion (the key table only: no settings are loaded)."""
-    from sector_cli.config.keys import KEYS
+    from sector_cli.config.settings import known_keys
 
-    return [name for name in KEYS if name.startswith(incomplete)]
+    return [name for name in known_keys().names() if name.startswith(incomplete)]
 
 
 Key = Annotated[
@@ -53,9 +53,7 @@ def _scope(user: bool, project: bool) -> str | None:
 
 
 def _entry(settings: Settings, name: str) -> dict[str, Any]:
-    from sector_cli.config.keys import KEYS
-
-    key = KEYS[name]
+    key = settings.keys.lookup(name)
     return {
         "key": name,
         "value": settings.get(name),
@@ -69,12 +67,10 @@ def _entry(settings: Settings, name: str) -> dict[str, Any]:
 @app.command("show")
 def show(as_json: Json = False) -> None:
     """Every setting with its value and where the value comes from."""
-    from sector_cli.config.keys import KEYS
-
     out = Output(as_json)
     settings = _settings()
     out.table(
-        [_entry(settings, name) for name in KEYS],
+        [_entry(settings, name) for name in settings.keys.names()],
         [("key", "Key"), ("value", "Value"), ("source", "From"), ("env", "Environment")],
         empty="",
     )
@@ -83,11 +79,9 @@ def show(as_json: Json = False) -> None:
 @app.command("get")
 def get(key: Key, as_json: Json = False) -> None:
     """Print one setting's value (empty when unset)."""
-    from sector_cli.config.keys import lookup
-
     out = Output(as_json)
     settings = _settings()
-    entry = _entry(settings, lookup(key).name)
+    entry = _entry(settings, key)
     if as_json:
         out.json(entry)
         return

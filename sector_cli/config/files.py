@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sector_cli.config.keys import Value, lookup
+from sector_cli.config.keys import KeyTable, Value
 from sector_cli.errors import ConfigError, os_error
 
 PYPROJECT = "pyproject.toml"
@@ -62,21 +62,33 @@ def _table(document: dict[str, Any], table: tuple[str, ...]) -> dict[str, Any]:
     return document
 
 
-def read_values(config: ConfigFile) -> dict[str, Value]:
+def read_values(config: ConfigFile, keys: KeyTable) -> dict[str, Value]:
     """The settings in a file, by dotted key name, validated; unknown keys are refused."""
     values: dict[str, Value] = {}
     for section, fields in _table(read_document(config.path), config.table).items():
         if not isinstance(fields, dict):
-            lookup(section)  # a bare `key = value` at top level: unknown key, with a suggestion
+            keys.lookup(section)  # a bare `key = value` at top level: unknown key, suggested
             raise ConfigError(f"{section!r} in {config.label} must be a table")
         for field, raw in fields.items():
             name = f"{section}.{field}"
             try:
-                key = lookup(name)
+                key = keys.lookup(name)
             except ConfigError as exc:
                 raise ConfigError(f"{exc.message} in {config.label}", exc.hint) from None
             values[name] = key.convert(raw, config.label)
     return values
+
+
+def raw_value(config: ConfigFile, name: str) -> object | None:
+    """One key's value in a file, unchecked; None when it is unset or the file is broken
+    (reading the file's settings reports that)."""
+    try:
+        document = read_document(config.path)
+    except ConfigError:
+        return None
+    section, field = name.split(".", 1)
+    fields = _table(document, config.table).get(section)
+    return fields.get(field) if isinstance(fields, dict) else None
 
 
 def has_table(path: Path, table: tuple[str, ...]) -> bool:

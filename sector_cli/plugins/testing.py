@@ -8,18 +8,18 @@ def test_language_contract(info): assert_contract(info)
 
 from __future__ import annotations
 
-from sector_cli.plugins.base import Availability
+from sector_cli.plugins.base import Availability, Plugin
 from sector_cli.plugins.registry import CONTRACTS, PluginInfo, load_registry
 
 
-def registered(kind: str | None = None) -> list[PluginInfo]:
+def registered(kind: str | None = None) -> list[PluginInfo[Plugin]]:
     """Every plugin installed here (of one kind, or all)."""
     registry = load_registry()
     kinds = [kind] if kind else list(CONTRACTS)
     return [info for each in kinds for info in registry.of_kind(each)]
 
 
-def assert_contract(info: PluginInfo) -> None:
+def assert_contract(info: PluginInfo[Plugin]) -> None:
     """Fail with every contract problem of a registered plugin."""
     contract = CONTRACTS[info.kind]
     assert issubclass(info.plugin_class, contract), f"{info.name} is not a {contract.__name__}"

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from sector_cli.config.keys import KEYS
+from sector_cli.config import keys
 from sector_cli.config.settings import Settings
 from sector_cli.errors import UsageError
 from sector_cli.plugins.detect import LanguageIndex
@@ -79,23 +79,21 @@ def _source(request: RunRequest) -> tuple[str, Path, bytes]:
 
 
 def image_for(settings: Settings, language: Language) -> str:
-    images = settings.get("docker.images")
-    chosen = images if isinstance(images, dict) else {}
+    chosen = settings.get(keys.DOCKER_IMAGES) or {}
     return chosen.get(language.name) or chosen.get("*") or language.docker_image
 
 
 def limits_for(settings: Settings, request: RunRequest) -> Limits:
     """The run's limits: flags (checked like the settings they override), else settings."""
-    timeout = settings.get("runs.timeout")
-    memory = settings.get("runs.memory")
+    timeout = settings.get(keys.RUNS_TIMEOUT)
+    memory = settings.get(keys.RUNS_MEMORY)
     if request.timeout is not None:
-        timeout = KEYS["runs.timeout"].convert(request.timeout, "--timeout")
+        timeout = keys.RUNS_TIMEOUT.convert(request.timeout, "--timeout")
     if request.memory is not None:
-        memory = KEYS["runs.memory"].convert(request.memory, "--memory")
-    assert isinstance(timeout, float | int) and isinstance(memory, int)
+        memory = keys.RUNS_MEMORY.convert(request.memory, "--memory")
     return Limits(
-        wall_seconds=float(timeout),
-        cpu_seconds=float(timeout),
+        wall_seconds=timeout,
+        cpu_seconds=timeout,
         memory_bytes=memory,
         network=request.network,
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from sector_cli.config import keys
 from sector_cli.config.settings import Settings
 from sector_cli.errors import (
     EXIT_INTERRUPTED,
@@ -167,15 +168,12 @@ class Runs:
 
     def runner(self, name: str | None = None) -> Runner:
         """The runner asked for, or the configured one; `auto` prefers Docker."""
-        wanted = name or str(self.settings.get("runs.runner"))
+        wanted = name or self.settings.get(keys.RUNS_RUNNER)
         if wanted != "auto":  # no probe: the run itself says, with the fix, what is missing
-            plugin = self.registry.get("runners", wanted).plugin_class()
-            assert isinstance(plugin, Runner)
-            return plugin
+            return self.registry.get(Runner, wanted).plugin_class()
         problems = []
         for candidate in ("docker", "local"):
-            plugin = self.registry.get("runners", candidate).plugin_class()
-            assert isinstance(plugin, Runner)
+            plugin = self.registry.get(Runner, candidate).plugin_class()
             availability = plugin.availability()
             if availability.ok:
                 return plugin
@@ -187,9 +185,8 @@ class Runs:
 
     def runner_reports(self) -> list[RunnerReport]:
         reports = []
-        for info in self.registry.of_kind("runners"):
+        for info in self.registry.of_kind(Runner):
             plugin = info.plugin_class()
-            assert isinstance(plugin, Runner)
             availability = plugin.availability()
             images: dict[str, str] = {}
             missing: dict[str, str] = {}

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from sector_cli.config import paths
 from sector_cli.config.files import ConfigFile, write_value
-from sector_cli.config.keys import PROJECT_NAME_PATTERN
+from sector_cli.config.keys import PROJECT_DEFAULT, PROJECT_NAME_PATTERN
 from sector_cli.config.settings import Settings, find_project_folder
 from sector_cli.errors import AlreadyExistsError, NotFoundError, UsageError
 from sector_cli.store.engine import Store
@@ -170,29 +170,27 @@ class Projects:
         with self.store.session() as session:
             project = self._by_name(session, name)
             session.delete(project)
-        if self.settings.layer_named("user").values.get("project.default") == name:
-            write_value(self.settings.user_file, "project.default", None)
+        if self.settings.layer_named("user").values.get(PROJECT_DEFAULT.name) == name:
+            write_value(self.settings.user_file, PROJECT_DEFAULT.name, None)
         return project
 
     def use(self, name: str) -> ConfigFile:
         """Make `name` the default project outside project folders (in the user config)."""
         self.get(name)
-        write_value(self.settings.user_file, "project.default", name)
+        write_value(self.settings.user_file, PROJECT_DEFAULT.name, name)
         return self.settings.user_file
 
     def current_name(self) -> str | None:
         """The project a command acts on, by the precedence the docs describe, if any."""
-        layer = self.settings.layer_of("project.default")
-        if layer.name in {"flag", "env"}:
-            return str(layer.values["project.default"])
+        if self.settings.layer_of(PROJECT_DEFAULT).name in {"flag", "env"}:
+            return self.settings.get(PROJECT_DEFAULT)
         folder = self.settings.project_folder
         if folder is not None:
             with self.store.session() as session:
                 project = self._by_root(session, folder.root)
             if project is not None:
                 return project.name
-        value = self.settings.get("project.default")
-        return str(value) if value else None
+        return self.settings.get(PROJECT_DEFAULT)
 
     def current(self) -> Project:
         """The project a command acts on, or a NotFoundError naming how to pick one."""

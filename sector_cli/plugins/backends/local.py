@@ -23,6 +23,7 @@ from sector_cli.plugins.backend import (
     Token,
     Usage,
 )
+from sector_cli.plugins.backends.settings import LOCAL_CONTEXT, LOCAL_MODEL_PATH
 from sector_cli.plugins.base import Availability
 
 if TYPE_CHECKING:
@@ -84,11 +85,10 @@ class LocalBackend(Backend):
         self.context = 4096
 
     def configure(self, settings: Settings) -> None:
-        chosen = settings.get("local.model_path")
+        chosen = settings.get(LOCAL_MODEL_PATH)
         if chosen:
-            self.path = Path(str(chosen)).expanduser()
-        context = settings.get("local.context")
-        self.context = int(context) if isinstance(context, int) else self.context
+            self.path = Path(chosen).expanduser()
+        self.context = settings.get(LOCAL_CONTEXT)
 
     def _model_file(self, model: str | None = None) -> Path:
         """The GGUF file of `model` (a pulled model's or the bundled one's name), else the

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
+from sector_cli.config import keys
 from sector_cli.errors import PluginError
 from sector_cli.plugins.backend import (
     Backend,
@@ -15,6 +16,7 @@ from sector_cli.plugins.backend import (
     Token,
     Usage,
 )
+from sector_cli.plugins.backends.settings import OLLAMA_HOST
 from sector_cli.plugins.base import Availability
 
 if TYPE_CHECKING:
@@ -33,11 +35,9 @@ class OllamaBackend(Backend):
         self.context = 4096
 
     def configure(self, settings: Settings) -> None:
-        self.host = str(settings.get("ollama.host"))
-        model = settings.get("assistant.model")
-        self.model = str(model) if model else None
-        context = settings.get("assistant.context")
-        self.context = int(context) if isinstance(context, int) else self.context
+        self.host = settings.get(OLLAMA_HOST)
+        self.model = settings.get(keys.ASSISTANT_MODEL)
+        self.context = settings.get(keys.ASSISTANT_CONTEXT)
 
     def context_window(self, model: str) -> int:
         return self.context

@@ -7,6 +7,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
+from sector_cli.config import keys
 from sector_cli.errors import PluginError
 from sector_cli.plugins.backend import (
     Backend,
@@ -17,6 +18,7 @@ from sector_cli.plugins.backend import (
     Token,
     Usage,
 )
+from sector_cli.plugins.backends.settings import OPENAI_API_KEY, OPENAI_BASE_URL
 from sector_cli.plugins.base import Availability
 
 if TYPE_CHECKING:
@@ -53,13 +55,10 @@ class OpenAIBackend(Backend):
         self.context = 4096
 
     def configure(self, settings: Settings) -> None:
-        self.base_url = str(settings.get("openai.base_url"))
-        key = settings.get("openai.api_key")
-        self.api_key = str(key) if key else _key_from_keyring()
-        model = settings.get("assistant.model")
-        self.model = str(model) if model else None
-        context = settings.get("assistant.context")
-        self.context = int(context) if isinstance(context, int) else self.context
+        self.base_url = settings.get(OPENAI_BASE_URL)
+        self.api_key = settings.get(OPENAI_API_KEY) or _key_from_keyring()
+        self.model = settings.get(keys.ASSISTANT_MODEL)
+        self.context = settings.get(keys.ASSISTANT_CONTEXT)
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
