@@ -83,22 +83,13 @@ def nn(
 
 
 def _read_torch(path: Path, shapes: list[tuple[int, ...]], module: str | None) -> Network:
-    """A Python file, probed in the local sandbox (the Docker image has no torch)."""
+    """A Python file; the services are opened for it alone (an ONNX file needs none)."""
+    from functools import partial
+
     from sector_cli.cli.output import warn
-    from sector_cli.plugins.runner import Runner
     from sector_cli.services import open_services
-    from sector_cli.viz.network import choose_runner, read_torch
+    from sector_cli.viz.network import read_torch_model
 
     services = open_services()
-
-    def plugin(name: str) -> Runner:
-        found = services.plugin("runners", name)
-        assert isinstance(found, Runner)
-        return found
-
-    runner, warning = choose_runner(str(services.settings.get("runs.runner")), plugin)
-    if warning:
-        warn(warning)
-    timeout, memory = services.settings.get("runs.timeout"), services.settings.get("runs.memory")
-    assert isinstance(timeout, float | int) and isinstance(memory, int)
-    return read_torch(path, shapes, module, runner, float(timeout), memory)
+    runners = partial(services.plugin, "runners")
+    return read_torch_model(path, shapes, module, services.settings, runners, warn)

@@ -17,7 +17,7 @@ from sector_cli.viz.network.model import (
 )
 from sector_cli.viz.network.onnx_reader import read_onnx
 from sector_cli.viz.network.render import render_terminal, write_drawing
-from sector_cli.viz.network.torch_reader import choose_runner, read_torch
+from sector_cli.viz.network.torch_reader import choose_runner, read_torch, read_torch_model
 
 __all__ = [
     "Layer",
@@ -31,6 +31,7 @@ __all__ = [
     "read_network",
     "read_onnx",
     "read_torch",
+    "read_torch_model",
     "render_terminal",
     "to_json",
     "write_drawing",

@@ -20,13 +20,16 @@ import sys
 import sysconfig
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sector_cli.errors import PluginError, UsageError
 from sector_cli.plugins.base import Plugin
 from sector_cli.plugins.runner import WORK_DIR, Limits, Output, RunFinished, RunJob, Runner, Verdict
 from sector_cli.runs.prepare import MAX_SOURCE_BYTES
 from sector_cli.viz.network.model import Layer, Network, Shape, Tensor
+
+if TYPE_CHECKING:
+    from sector_cli.config.settings import Settings
 
 PROBE = Path(__file__).with_name("torch_probe.py")
 PROBE_NAME = "_sector/nn_probe.py"
@@ -200,6 +203,24 @@ def read_torch(
     """The network a Python file builds, probed in `runner`'s sandbox."""
     job = make_job(path, shapes, module, timeout, memory)
     return to_network(path.name, run_probe(runner, job))
+
+
+def read_torch_model(
+    path: Path,
+    shapes: list[tuple[int, ...]],
+    module: str | None,
+    settings: Settings,
+    plugin: Callable[[str], Plugin],
+    warn: Callable[[str], None],
+) -> Network:
+    """The network a Python file builds, probed in the local sandbox within the run limits of
+    the settings; `warn` hears when the configured runner is passed over for it."""
+    runner, warning = choose_runner(str(settings.get("runs.runner")), plugin)
+    if warning:
+        warn(warning)
+    timeout, memory = settings.get("runs.timeout"), settings.get("runs.memory")
+    assert isinstance(timeout, float | int) and isinstance(memory, int)
+    return read_torch(path, shapes, module, runner, float(timeout), memory)
 
 
 def _shape(value: Any) -> Shape | None:
