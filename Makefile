@@ -5,9 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
 TORCH_VERSION ?= 2.13.0
 
-.PHONY: setup sandbox demo test lint typecheck pytest bench bench-context docs clean
+.PHONY: setup sandbox embedder demo test lint typecheck pytest bench bench-context docs clean
 
-setup: sandbox $(STAMP)
+setup: sandbox $(STAMP) embedder
 
 # The local sandbox's bubblewrap: installed quietly where we may (root with apt-get), else
 # the command to run is printed; without it runs use util-linux's `unshare` (as root).
@@ -28,6 +28,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet "torch==$(TORCH_VERSION)"
 	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# The context index's embedder runs an ONNX copy of the bundled model, made here once from its
+# weights (about 10 s); quick when the copy is current.
+embedder: $(STAMP)
+	@$(BIN)/python -m sector_cli.plugins.embedders.onnx_export
 
 demo: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh

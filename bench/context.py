@@ -1,15 +1,21 @@
 """How fast and how well the context index works, measured in one run.
 
-1. Indexing throughput: `Context.add` end to end (read HTML, chunk, embed, write LanceDB and the
-   catalog) in chunks/s, against raw `SentenceTransformer.encode` of the same chunks.
-   Target: at least 80% of raw.
-2. Query latency of `Context.search` (hybrid: vector + BM25 + fusion, catalog check included,
+1. Cold start (issue 10): `sector context search` as a new process, end to end, against
+   `sector --help` as the floor (target <= 1.0 s, printed with the ratio), and against the same
+   search on the PyTorch `minilm` embedder (today's path before the ONNX one); cold
+   `sector ask @context` to its first answer token on the bundled model (target <= 1.5 s).
+2. Embedders: the whole corpus indexed and searched with `minilm` (PyTorch, the baseline) and
+   `minilm-onnx` (int8 passages, fp32 queries): chunks/s end to end (target >= 2x) and
+   Recall@5 / MRR@10 (target: within 0.01 of the baseline).
+3. Indexing throughput: `Context.add` end to end (read HTML, chunk, embed, write LanceDB and the
+   catalog) in chunks/s, against the embedder's own `embed` of the same chunks (target >= 80%).
+4. Query latency of `Context.search` (hybrid: vector + BM25 + fusion, catalog check included,
    query embedding excluded) at 10k and 100k chunks. Targets: p50 <= 20 ms, p99 <= 60 ms.
-3. Retrieval quality on the Python documentation (Debian's python3.11-doc): Recall@5 and MRR@10
+5. Retrieval quality on the Python documentation (Debian's python3.11-doc): Recall@5 and MRR@10
    of hybrid, vector-only and BM25-only over bench/context_questions.json, where each question
    names the page that answers it. Hybrid must beat both.
 
-Run: `make bench-context` (or .venv/bin/python bench/context.py [--pages N]).
+Run: `make bench-context` (or .venv/bin/python bench/context.py [--pages N] [--only PARTS]).
 Needs: apt-get install python3.11-doc.
 """
 
@@ -19,16 +25,22 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 CORPUS = Path("/usr/share/doc/python3.11/html")
 QUESTIONS = Path(__file__).with_name("context_questions.json")
 SKIP_FOLDERS = ("whatsnew", "c-api", "_static", "_sources", "_images")
 SKIP_PAGES = ("genindex", "py-modindex", "search.html", "contents.html")
+PARTS = ("cold", "embedders", "throughput", "latency", "quality")
+SECTOR = [sys.executable, "-m", "sector_cli"]
+COLD_QUERY = "how do I sort a list in reverse order"
 
 
 def corpus_pages() -> list[Path]:
@@ -41,30 +53,168 @@ def corpus_pages() -> list[Path]:
     return pages
 
 
-def open_context(home: Path):  # type: ignore[no-untyped-def]
-    os.environ["SECTOR_HOME"] = str(home)
+@contextmanager
+def sector_home(embedder: str | None = None) -> Iterator[Path]:
+    """A throw-away SECTOR_HOME (and embedder) for this process and the `sector` it starts."""
+    saved = {name: os.environ.get(name) for name in ("SECTOR_HOME", "SECTOR_EMBEDDER")}
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["SECTOR_HOME"] = home
+        if embedder:
+            os.environ["SECTOR_EMBEDDER"] = embedder
+        try:
+            yield Path(home)
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+
+def open_context():  # type: ignore[no-untyped-def]
+    """The context service of the current SECTOR_HOME, as `sector` itself opens it."""
     from sector_cli.services import open_services
 
     return open_services().context
 
 
-def throughput(context, pages: list[Path]) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    """End-to-end add against raw encode of exactly the chunks that add produced."""
+def index_pages(context, pages: list[Path]) -> float:  # type: ignore[no-untyped-def]
+    """Seconds for `Context.add` of the pages, model loading excluded (loaded first)."""
+    context.embedder.load()
     context.embedder.embed(["warm up: load the model before timing"])
     started = time.perf_counter()
     for _ in context.add([str(p) for p in pages]):
         pass
-    end_to_end = time.perf_counter() - started
-    contents = [
+    return time.perf_counter() - started
+
+
+def indexed_contents(context) -> list[str]:  # type: ignore[no-untyped-def]
+    return [
         content
         for document in context.documents()
         for _, content in context.index.contents_of(document.generation)
     ]
-    from sector_cli.plugins.embedders.minilm import load_model
 
-    model = load_model()  # the very model object that add used, already loaded
+
+# 1. Cold start ---------------------------------------------------------------------------------
+
+
+def wall(command: list[str]) -> float:
     started = time.perf_counter()
-    model.encode(contents, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - started
+
+
+def first_output(command: list[str]) -> float:
+    """Seconds from starting the process to its first byte on stdout (the first token: the
+    answer streams before its sources)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert process.stdout is not None
+    process.stdout.read(1)
+    elapsed = time.perf_counter() - started
+    process.stdout.read()
+    if process.wait() != 0:
+        raise SystemExit(f"{' '.join(command)} failed with exit {process.returncode}")
+    return elapsed
+
+
+def median_of(runs: int, measure, *args) -> float:  # type: ignore[no-untyped-def]
+    return statistics.median(measure(*args) for _ in range(runs))
+
+
+def cold(pages: list[Path], runs: int) -> dict[str, float]:
+    search = [*SECTOR, "context", "search", COLD_QUERY]
+    ask = [*SECTOR, "ask", f"@context {COLD_QUERY}?", "--max-tokens", "8"]
+    with sector_home():
+        for _ in open_context().add([str(p) for p in pages]):
+            pass
+        help_s = median_of(runs, wall, [*SECTOR, "--help"])
+        search_s = median_of(runs, wall, search)
+        ask_s = median_of(runs, first_output, ask)
+        os.environ["SECTOR_EMBEDDER"] = "minilm"  # the same index, searched the PyTorch way
+        try:
+            torch_s = median_of(max(1, runs // 2), wall, search)
+        finally:
+            del os.environ["SECTOR_EMBEDDER"]
+    return {
+        "help_s": help_s,
+        "search_s": search_s,
+        "search_over_help": search_s / help_s,
+        "search_torch_s": torch_s,
+        "speed_up": torch_s / search_s,
+        "ask_first_token_s": ask_s,
+    }
+
+
+def print_cold(result: dict[str, float], runs: int) -> None:
+    met = "met" if result["search_s"] <= 1.0 else "MISSED"
+    print(
+        f"cold search: {result['search_s']:.2f} s (target <= 1.0 s: {met}), "
+        f"{result['search_over_help']:.1f}x `sector --help` ({result['help_s']:.2f} s); "
+        f"the PyTorch embedder took {result['search_torch_s']:.2f} s: "
+        f"{result['speed_up']:.1f}x faster (medians of {runs})",
+        flush=True,
+    )
+    met = "met" if result["ask_first_token_s"] <= 1.5 else "MISSED"
+    print(
+        f"cold ask @context, first token: {result['ask_first_token_s']:.2f} s "
+        f"(target <= 1.5 s: {met})",
+        flush=True,
+    )
+
+
+# 2. Embedders: speed and quality of the same corpus ---------------------------------------------
+
+EMBEDDERS = {"minilm (PyTorch)": "minilm", "minilm-onnx (int8 passages)": "minilm-onnx"}
+
+
+def compare_embedders(pages: list[Path], questions: list[dict[str, str]]) -> dict[str, dict]:  # type: ignore[type-arg]
+    results: dict[str, dict] = {}  # type: ignore[type-arg]
+    for label, name in EMBEDDERS.items():
+        with sector_home(name):
+            context = open_context()
+            seconds = index_pages(context, pages)
+            chunks = context.index.count()
+            results[label] = {
+                "chunks": chunks,
+                "chunks_per_s": chunks / seconds,
+                "quality": quality(context, questions),
+            }
+            print(f"{label}: {chunks} chunks at {chunks / seconds:.1f} chunks/s", flush=True)
+    return results
+
+
+def print_embedders(results: dict[str, dict]) -> None:  # type: ignore[type-arg]
+    base, new = (results[label] for label in EMBEDDERS)
+    speed_up = new["chunks_per_s"] / base["chunks_per_s"]
+    print(
+        f"indexing: {new['chunks_per_s']:.1f} against {base['chunks_per_s']:.1f} chunks/s: "
+        f"{speed_up:.2f}x (target >= 2x: {'met' if speed_up >= 2 else 'MISSED'})"
+    )
+    worst = 0.0
+    for retriever in ("hybrid", "vector"):
+        for measure in ("recall_at_5", "mrr_at_10"):
+            before = base["quality"][retriever][measure]
+            after = new["quality"][retriever][measure]
+            worst = max(worst, before - after)
+            print(
+                f"  {retriever:>6} {measure}: {before:.3f} -> {after:.3f} ({after - before:+.3f})"
+            )
+    print(
+        f"quality within 0.01 of the baseline: {'met' if worst <= 0.01 else 'MISSED'}", flush=True
+    )
+
+
+# 3. Throughput against the embedder's own embed -------------------------------------------------
+
+
+def throughput(context, pages: list[Path]) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """End-to-end add against the embedder embedding exactly the chunks that add produced."""
+    end_to_end = index_pages(context, pages)
+    contents = indexed_contents(context)
+    started = time.perf_counter()
+    context.embedder.embed(contents)
     raw = time.perf_counter() - started
     chunks = len(contents)
     return {
@@ -158,48 +308,65 @@ def latency(context, queries: list[str], repeat: int = 4) -> dict[str, float]:  
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=120, help="pages for the throughput run")
+    parser.add_argument("--cold-pages", type=int, default=40, help="pages indexed for cold runs")
+    parser.add_argument("--runs", type=int, default=5, help="cold runs of each command")
+    parser.add_argument(
+        "--only", default=",".join(PARTS), help=f"comma-separated parts: {', '.join(PARTS)}"
+    )
     args = parser.parse_args()
+    parts = {part.strip() for part in args.only.split(",")}
+    if unknown := parts - set(PARTS):
+        parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
     if not CORPUS.is_dir():
         print("needs the Python documentation: apt-get install python3.11-doc", file=sys.stderr)
         return 2
+    # One ONNX export for every throw-away home (otherwise each would export again).
+    from sector_cli.plugins.embedders import onnx_export
+
+    os.environ["SECTOR_EMBEDDER_CACHE"] = str(onnx_export.ensure().folder)
     questions = json.loads(QUESTIONS.read_text())
     pages = corpus_pages()
-    report: dict[str, object] = {}
+    report: dict[str, object] = {"cpus": os.cpu_count(), "load": os.getloadavg()[0]}
+    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}", flush=True)
 
-    texts = [q["question"] for q in questions]
-    with tempfile.TemporaryDirectory() as home:
-        context = open_context(Path(home))
-        speed = throughput(context, pages[: args.pages])
-        report["throughput"] = speed
-        print(
-            f"indexing: {speed['chunks']:.0f} chunks from {speed['pages']:.0f} pages, "
-            f"end to end {speed['end_to_end_chunks_per_s']:.0f} chunks/s, raw encode "
-            f"{speed['raw_encode_chunks_per_s']:.0f} chunks/s: {speed['ratio']:.0%} of raw "
-            f"(target >= 80%)",
-            flush=True,
-        )
-        for size in (10_000, 100_000):
-            grow(context, size)
-            timing = latency(context, texts)
-            report[f"latency_{size}"] = timing
+    if "cold" in parts:
+        report["cold"] = cold(pages[: args.cold_pages], args.runs)
+        print_cold(report["cold"], args.runs)  # type: ignore[arg-type]
+    if "embedders" in parts:
+        report["embedders"] = compare_embedders(pages, questions)
+        print_embedders(report["embedders"])  # type: ignore[arg-type]
+    if parts & {"throughput", "latency"}:
+        with sector_home():
+            context = open_context()
+            speed = throughput(context, pages[: args.pages])
+            report["throughput"] = speed
             print(
-                f"latency at {timing['chunks']:,.0f} chunks: p50 {timing['p50_ms']:.1f} ms, "
-                f"p99 {timing['p99_ms']:.1f} ms over {timing['queries']:.0f} queries "
-                f"(targets 20 / 60 ms)",
+                f"indexing: {speed['chunks']:.0f} chunks from {speed['pages']:.0f} pages, "
+                f"end to end {speed['end_to_end_chunks_per_s']:.0f} chunks/s, the embedder "
+                f"alone {speed['raw_encode_chunks_per_s']:.0f} chunks/s: {speed['ratio']:.0%} "
+                "(target >= 80%)",
                 flush=True,
             )
-
-    with tempfile.TemporaryDirectory() as home:
-        context = open_context(Path(home))
-        started = time.perf_counter()
-        for _ in context.add([str(p) for p in pages]):
-            pass
-        print(
-            f"corpus: {len(pages)} pages, {context.index.count()} chunks indexed in "
-            f"{time.perf_counter() - started:.0f}s",
-            flush=True,
-        )
-        scores = quality(context, questions)
+            for size in (10_000, 100_000) if "latency" in parts else ():
+                grow(context, size)
+                timing = latency(context, [q["question"] for q in questions])
+                report[f"latency_{size}"] = timing
+                print(
+                    f"latency at {timing['chunks']:,.0f} chunks: p50 {timing['p50_ms']:.1f} ms, "
+                    f"p99 {timing['p99_ms']:.1f} ms over {timing['queries']:.0f} queries "
+                    "(targets 20 / 60 ms)",
+                    flush=True,
+                )
+    if "quality" in parts:
+        with sector_home():
+            context = open_context()
+            seconds = index_pages(context, pages)
+            print(
+                f"corpus: {len(pages)} pages, {context.index.count()} chunks indexed in "
+                f"{seconds:.0f}s",
+                flush=True,
+            )
+            scores = quality(context, questions)
         report["quality"] = scores
         for name, score in scores.items():
             print(

@@ -6,6 +6,10 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# The ONNX copy of the embedding model that `make setup` made stays where it is (the cache).
+SECTOR_EMBEDDER_CACHE=${SECTOR_EMBEDDER_CACHE:-$(python -c \
+  'from sector_cli.plugins.embedders.onnx_export import cache_folder; print(cache_folder())')}
+export SECTOR_EMBEDDER_CACHE
 export SECTOR_HOME="$work/home"
 cp -r "$here/examples/hello-sector" "$work/hello-sector"
 cd "$work/hello-sector"

@@ -45,8 +45,16 @@ def skip_or_fail(component: str, reason: str) -> None:
 @pytest.fixture(scope="session")
 def embedder_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One folder for the ONNX export of the embedding model, shared by the whole session:
-    the first test that embeds makes it (about 10 s), the others load it."""
-    return tmp_path_factory.mktemp("embedder-cache")
+    the one `make setup` made when it is current, else a new one that the first test that
+    embeds makes (about 10 s) and the others load."""
+    from sector_cli.errors import SectorError
+    from sector_cli.plugins.embedders import onnx_export
+
+    try:
+        made = onnx_export.current()
+    except SectorError:  # no bundled model: the tests that need it skip or fail on their own
+        made = None
+    return made.folder if made else tmp_path_factory.mktemp("embedder-cache")
 
 
 @pytest.fixture(autouse=True)
