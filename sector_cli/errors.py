@@ -24,6 +24,10 @@ class SectorError(Exception):
         self.message = message
         self.hint = hint
 
+    def to_wire(self) -> dict[str, str | int | None]:
+        """The error as a front end sends it to a script (`--json`: one object on stderr)."""
+        return {"error": self.message, "hint": self.hint, "exit_code": self.exit_code}
+
     def one_line(self) -> str:
         """The message and its hint, on one line, as printed on stderr."""
         text = self.message.rstrip(".")

@@ -24,8 +24,7 @@ def report_error(error: SectorError) -> None:
     import json
 
     if json_mode.get():
-        payload = {"error": error.message, "hint": error.hint, "exit_code": error.exit_code}
-        print(json.dumps(payload), file=sys.stderr)
+        print(json.dumps(error.to_wire()), file=sys.stderr)
     else:
         print(f"error: {error.one_line()}", file=sys.stderr)
 

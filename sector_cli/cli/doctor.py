@@ -6,7 +6,7 @@ import typer
 
 from sector_cli.cli.options import Json
 from sector_cli.cli.output import Output
-from sector_cli.errors import EXIT_FAILURE, ConfigError
+from sector_cli.errors import EXIT_FAILURE
 
 
 def doctor(as_json: Json = False) -> None:
@@ -14,32 +14,14 @@ def doctor(as_json: Json = False) -> None:
 
     Exits 1 when something Sector cannot work without (the database) is missing.
     """
-    from sector_cli.config.settings import fallback_settings
-    from sector_cli.doctor import Check, run_checks
-    from sector_cli.services import Services, open_services
+    from sector_cli.doctor import doctor_checks, healthy
 
     out = Output(as_json)
-    try:
-        services, problems = open_services(), []
-    except ConfigError as error:  # doctor is how a broken file gets found: go on without it
-        services = Services(fallback_settings())
-        problems = [Check("config", False, error.message, error.hint or "", required=True)]
-    checks = [*problems, *run_checks(services)]
-    rows = [
-        {
-            "check": check.name,
-            "ok": check.ok,
-            "status": "ok" if check.ok else "missing",
-            "detail": check.detail,
-            "fix": check.fix,
-            "required": check.required,
-        }
-        for check in checks
-    ]
+    checks = doctor_checks()
     out.table(
-        rows,
+        [check.to_wire() for check in checks],
         [("check", "Check"), ("status", "Status"), ("detail", "Detail"), ("fix", "Fix")],
         empty="",
     )
-    if any(check.required and not check.ok for check in checks):
+    if not healthy(checks):
         raise typer.Exit(EXIT_FAILURE)

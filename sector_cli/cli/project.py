@@ -131,7 +131,7 @@ def use(
     out = Output(as_json)
     services = open_services()
     written = services.projects.use(name)
-    overriding = services.settings.layer_of("project.default")
-    if overriding.name in {"flag", "env"}:
-        warn(f"SECTOR_PROJECT={overriding.values['project.default']} still overrides this here")
+    overriding = services.projects.overriding()
+    if overriding is not None:
+        warn(f"SECTOR_PROJECT={overriding} still overrides this here")
     out.done(f"Using {name} (saved in {written.label})", {"project": name, "config": written.label})

@@ -180,10 +180,17 @@ class Projects:
         write_value(self.settings.user_file, PROJECT_DEFAULT.name, name)
         return self.settings.user_file
 
-    def current_name(self) -> str | None:
-        """The project a command acts on, by the precedence the docs describe, if any."""
+    def overriding(self) -> str | None:
+        """The project a flag or SECTOR_PROJECT names here, over the default `use` writes."""
         if self.settings.layer_of(PROJECT_DEFAULT).name in {"flag", "env"}:
             return self.settings.get(PROJECT_DEFAULT)
+        return None
+
+    def current_name(self) -> str | None:
+        """The project a command acts on, by the precedence the docs describe, if any."""
+        overriding = self.overriding()
+        if overriding is not None:
+            return overriding
         folder = self.settings.project_folder
         if folder is not None:
             with self.store.session() as session:
