@@ -262,17 +262,17 @@ def test_models_are_never_mixed_and_reindex_switches(sector, notes) -> None:
 
 
 def test_an_interrupted_write_is_invisible_and_completed_next_time(sector, notes) -> None:
-    from sector_cli.context import service as module
+    from sector_cli.context import ingest as module
     from sector_cli.services import open_services
 
     context = open_services().context
-    original = module.Context._publish
-    module.Context._publish = lambda *args: (_ for _ in ()).throw(KeyboardInterrupt())
+    original = module.Ingester._publish
+    module.Ingester._publish = lambda *args: (_ for _ in ()).throw(KeyboardInterrupt())
     try:
         with pytest.raises(KeyboardInterrupt):
             list(context.add([str(notes)]))
     finally:
-        module.Context._publish = original
+        module.Ingester._publish = original
     stats = json.loads(sector("context", "stats", "--json").stdout)
     assert stats["documents"] == 0 and stats["unreachable_rows"] > 0
     assert json.loads(sector("context", "search", "closures", "--json").stdout) == []
@@ -357,18 +357,18 @@ def test_nothing_usable_is_exit_2_and_rm_is_all_or_nothing(sector, notes) -> Non
 
 
 def test_a_write_in_progress_elsewhere_is_not_collected(sector, notes, workdir) -> None:
-    from sector_cli.context.service import _Pending, _rows
+    from sector_cli.context.ingest import _Pending, _rows
     from sector_cli.context.targets import Target
     from sector_cli.services import open_services
 
     add(sector, "notes")
     other = open_services().context  # another process, between its write and its publish
     target = notes / "sorting.txt"
-    prepared = other._prepare(Target(target), None)
+    prepared = other.ingester._prepare(Target(target), None)
     assert isinstance(prepared, _Pending)
     chunks = prepared.chunks
     item = _Pending(target, "text", "0" * 64, 1, chunks, None)
-    ids = other.store.transaction(lambda session: other._reserve_ids(session, [item]))
+    ids = other.store.transaction(lambda session: other.ingester._reserve_ids(session, [item]))
     rows = _rows(ids[0], item.generation, chunks)
     contents = [c.content for c in chunks]
     other.index.add(rows, contents, other.embedder.embed(contents))

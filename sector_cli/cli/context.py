@@ -13,7 +13,8 @@ from sector_cli.cli.options import Json, Yes, confirm_removal
 from sector_cli.cli.output import Output, console, jsonable, warn
 
 if TYPE_CHECKING:
-    from sector_cli.context.service import AddEvent, Context, Summary
+    from sector_cli.context.ingest import AddEvent, Summary
+    from sector_cli.context.service import Context
     from sector_cli.context.sessions import Sessions
     from sector_cli.store.models import Document
 
@@ -88,7 +89,7 @@ def reindex(as_json: Json = False) -> None:
 
 def _drive(events: Iterator[AddEvent], as_json: bool, verb: str) -> Summary | None:
     """Show an add/reindex as it goes: a progress bar, or NDJSON events."""
-    from sector_cli.context.service import Summary
+    from sector_cli.context.ingest import Summary
 
     if as_json:
         return _drive_json(events)
@@ -104,7 +105,7 @@ def _drive(events: Iterator[AddEvent], as_json: bool, verb: str) -> Summary | No
 
 
 def _drive_json(events: Iterator[AddEvent]) -> Summary | None:
-    from sector_cli.context.service import Indexed, Progress, Pruned, Skipped, Summary
+    from sector_cli.context.ingest import Indexed, Progress, Pruned, Skipped, Summary
 
     names = {Indexed: "indexed", Skipped: "skipped", Pruned: "pruned", Summary: "summary"}
     summary = None
@@ -155,7 +156,7 @@ class _Bar:
         return self
 
     def show(self, event: AddEvent) -> None:
-        from sector_cli.context.service import Progress, Pruned, Skipped
+        from sector_cli.context.ingest import Progress, Pruned, Skipped
 
         if isinstance(event, Progress):
             rate = f"{event.chunks / event.seconds:,.0f} chunks/s" if event.seconds else "-"
@@ -276,7 +277,7 @@ def rm(
 @app.command("stats")
 def stats(as_json: Json = False) -> None:
     """What the index holds, its size, and whether catalog and vectors agree."""
-    Output(as_json).record(_context().stats(), title="Context index")
+    Output(as_json).record(_context().stats().to_wire(), title="Context index")
 
 
 # searching

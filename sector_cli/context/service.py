@@ -1,35 +1,32 @@
 """The context service: index documents, search them, scope them with sessions.
 
-Front ends (CLI, MCP server, later TUI and language server) call only this. Writes follow one
-protocol so that the SQL catalog and LanceDB always agree on what is visible: chunks are written
-under a fresh generation, then the catalog row is pointed at it in one transaction, then the old
-generation is deleted. An `add` killed at any point leaves the previous state visible, and the
-next `add` collects what it left behind.
+Front ends (CLI, MCP server, later TUI and language server) call only this facade. It keeps the
+catalog (which documents are visible, removing them, collecting what interrupted writes left) and
+hands adding to `ingest.Ingester` and searching to `search.Searcher`; `ingest` says how writes
+keep the SQL catalog and LanceDB in step.
 """
 
 from __future__ import annotations
 
 import os
-import time
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from functools import cached_property, partial
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
-from sector_cli.context.chunking import Chunk, chunk_passages
 from sector_cli.context.hits import Hit
-from sector_cli.context.index import ChunkIndex, ChunkRow, Found
-from sector_cli.context.targets import Target, absolute, expand, regular_file_size
+from sector_cli.context.index import ChunkIndex, ChunkRow
+from sector_cli.context.ingest import AddEvent, Ingester
+from sector_cli.context.search import Searcher
+from sector_cli.context.stats import IndexStats, folder_size
+from sector_cli.context.targets import absolute
 from sector_cli.errors import ConfigError, NotFoundError, UsageError
 from sector_cli.plugins.embedder import Embedder
 from sector_cli.plugins.loader import Loader, UnreadableDocument
-from sector_cli.plugins.reranker import Candidate, Reranker
+from sector_cli.plugins.reranker import Reranker
 from sector_cli.store.engine import Store
 from sector_cli.store.models import Document
 from sector_cli.timeutil import utcnow
@@ -39,71 +36,8 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-# Chunks embedded and written together: large batches embed faster and make fewer, larger
-# LanceDB fragments; small enough that an interrupted `add` loses little work.
-FLUSH_CHUNKS = 512
 # A generation reserved this long ago and never published belongs to a write that died.
 PENDING_GRACE = timedelta(hours=1)
-RETRIEVERS = ("hybrid", "vector", "bm25")
-
-
-@dataclass(frozen=True)
-class Indexed:
-    path: str
-    status: str  # added | updated | unchanged
-    chunks: int
-
-
-@dataclass(frozen=True)
-class Skipped:
-    path: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class Progress:
-    files_done: int
-    files_total: int
-    chunks: int  # embedded so far
-    seconds: float
-
-
-@dataclass(frozen=True)
-class Pruned:
-    path: str
-
-
-@dataclass
-class Summary:
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    skipped: int = 0
-    pruned: int = 0
-    chunks: int = 0
-    seconds: float = 0.0
-    load_seconds: float = 0.0  # loading the embedding model: not part of the rate
-
-    @property
-    def chunks_per_second(self) -> float:
-        working = self.seconds - self.load_seconds
-        return self.chunks / working if working > 0 else 0.0
-
-
-AddEvent = Indexed | Skipped | Progress | Pruned | Summary
-
-
-@dataclass
-class _Pending:
-    """A document read and chunked, waiting for its batch to be embedded and written."""
-
-    path: Path
-    format: str
-    sha256: str
-    size: int
-    chunks: list[Chunk]
-    old: Document | None
-    generation: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
 class Context:
@@ -122,10 +56,8 @@ class Context:
         self.reranker = reranker
         self.loaders = {ext: loader for loader in reversed(loaders) for ext in loader.extensions}
         self.max_size = max_size
-
-    @cached_property
-    def _pool(self) -> ThreadPoolExecutor:
-        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="sector-search")
+        self.ingester = Ingester(self)
+        self.searcher = Searcher(self)
 
     @cached_property
     def index(self) -> ChunkIndex:
@@ -177,149 +109,23 @@ class Context:
 
     def add(self, arguments: Sequence[str], prune: bool = False) -> Iterator[AddEvent]:
         """Index files, folders and globs; events report each file, progress and a summary."""
-        self._refuse_mixed_models(self.documents())
-        started = time.perf_counter()
-        summary = Summary()
-        targets = list(expand(arguments, frozenset(self.loaders)))
-        known = {d.path: d for d in self.documents()}
-        pending: list[_Pending] = []
-        done = 0
+        return self.ingester.add(arguments, prune)
 
-        def progress() -> Progress:
-            return Progress(done, len(targets), summary.chunks, time.perf_counter() - started)
+    def reindex(self) -> Iterator[AddEvent]:
+        """Re-embed every document with the configured embedder and rebuild the indexes, from
+        the stored chunks (the files are not needed), or from the file when they are lost."""
+        return self.ingester.reindex()
 
-        for target in targets:
-            result = self._prepare(target, known.get(str(target.path)))
-            if isinstance(result, _Pending):
-                pending.append(result)
-                if sum(len(p.chunks) for p in pending) >= FLUSH_CHUNKS:
-                    yield from self._flush(pending, summary)
-                    pending = []
-            else:
-                summary.unchanged += isinstance(result, Indexed)
-                summary.skipped += isinstance(result, Skipped)
-                yield result
-            done += 1
-            yield progress()
-        yield from self._flush(pending, summary)
-        if prune:
-            yield from self._prune(arguments, summary)
-        self.collect_garbage()  # what interrupted writes left, now that ours is published
-        self.index.refresh_indexes()
-        summary.seconds = time.perf_counter() - started
-        yield progress()
-        yield summary
-
-    def _prepare(self, target: Target, old: Document | None) -> _Pending | Indexed | Skipped:
-        shown = str(target.path)
-        if target.skipped:
-            return Skipped(shown, target.skipped)
-        try:
-            size = regular_file_size(target.path)
-            if size > self.max_size:
-                return Skipped(
-                    shown,
-                    f"is {_megabytes(size)}, over the {_megabytes(self.max_size)} limit "
-                    "(raise it with `sector config set context.max_size 1G`)",
-                )
-            digest = sha256_of(target.path)
-        except OSError as exc:
-            return Skipped(shown, _os_reason(exc))
-        if old is not None and old.sha256 == digest:
-            return Indexed(shown, "unchanged", old.chunks)
-        loader = self.loaders[target.path.suffix.lower()]
-        try:
-            chunks = list(chunk_passages(loader.load(target.path)))
-        except UnreadableDocument as exc:
-            return Skipped(shown, exc.one_line())
-        except OSError as exc:
-            return Skipped(shown, _os_reason(exc))
-        except Exception as exc:  # a library choking on a malformed file: report, go on
-            return Skipped(shown, f"cannot be read ({type(exc).__name__}: {_one_line(exc)})")
-        if not chunks:
-            why = (
-                " (a scanned PDF needs OCR first)" if loader.format_of(target.path) == "pdf" else ""
-            )
-            return Skipped(shown, f"has no text to index{why}")
-        return _Pending(target.path, loader.format_of(target.path), digest, size, chunks, old)
-
-    def _flush(self, pending: list[_Pending], summary: Summary) -> Iterator[AddEvent]:
-        if not pending:
-            return
-        if not summary.chunks:
-            started = time.perf_counter()
-            self.embedder.load()
-            summary.load_seconds += time.perf_counter() - started
-        rows = [row for item in pending for row in _rows(0, item.generation, item.chunks)]
-        contents = [chunk.content for item in pending for chunk in item.chunks]
-        vectors = self.embedder.embed(contents)
-        ids = self.store.transaction(lambda session: self._reserve_ids(session, pending))
-        offset = 0
-        for item, document_id in zip(pending, ids, strict=True):
-            for seq in range(len(item.chunks)):
-                rows[offset + seq] = replace(rows[offset + seq], document_id=document_id)
-            offset += len(item.chunks)
-        self.index.add(rows, contents, vectors)
-        self.store.transaction(lambda session: self._publish(session, pending, ids))
-        self.index.delete_generations(i.old.generation for i in pending if i.old is not None)
-        for item in pending:
-            status = "updated" if item.old is not None else "added"
-            summary.added += status == "added"
-            summary.updated += status == "updated"
-            summary.chunks += len(item.chunks)
-            yield Indexed(str(item.path), status, len(item.chunks))
-
-    def _reserve_ids(self, session: Session, pending: list[_Pending]) -> list[int]:
-        """Catalog ids for new documents; a new row stays invisible (no chunks of its
-        generation exist yet) until `_publish` gives it one."""
-        ids = []
-        for item in pending:
-            row = session.exec(select(Document).where(Document.path == str(item.path))).first()
-            if row is None:
-                row = Document(
-                    path=str(item.path),
-                    format=item.format,
-                    sha256="",
-                    size=item.size,
-                    chunks=0,
-                    embedder=self.embedder.model_id(),
-                    generation="",
-                )
-                session.add(row)
-            row.pending, row.pending_since = item.generation, utcnow()
-            session.flush()
-            ids.append(row.id or 0)
-        return ids
-
-    def _publish(self, session: Session, pending: list[_Pending], ids: list[int]) -> None:
-        for item, document_id in zip(pending, ids, strict=True):
-            row = session.get(Document, document_id)
-            assert row is not None
-            row.format, row.sha256, row.size = item.format, item.sha256, item.size
-            row.chunks, row.generation = len(item.chunks), item.generation
-            row.pending = row.pending_since = None
-            row.pages = max((c.page for c in item.chunks if c.page is not None), default=None)
-            row.embedder, row.indexed_at = self.embedder.model_id(), utcnow()
-
-    def _prune(self, arguments: Sequence[str], summary: Summary) -> Iterator[AddEvent]:
-        """Forget documents under the given folders whose files are gone."""
-        folders = [absolute(a) for a in arguments if absolute(a).is_dir()]
-        for document in self.documents():
-            path = Path(document.path)
-            inside = any(f == path or f in path.parents for f in folders)
-            if inside and not path.exists():
-                self._forget(document)
-                summary.pruned += 1
-                yield Pruned(document.path)
-
-    # removing, reindexing, garbage
+    # removing, garbage
 
     def remove(self, ref: str) -> Document:
         document = self.document(ref)
-        self._forget(document)
+        self.forget(document)
         return document
 
-    def _forget(self, document: Document) -> None:
+    def forget(self, document: Document) -> None:
+        """Remove a document from the catalog, then its chunks."""
+
         def delete(session: Session) -> None:
             row = session.get(Document, document.id)
             if row is not None:
@@ -344,55 +150,7 @@ class Context:
             query = select(Document.pending).where(col(Document.pending_since) > since)
             return {g for g in session.exec(query).all() if g}
 
-    def reindex(self) -> Iterator[AddEvent]:
-        """Re-embed every document with the configured embedder and rebuild the indexes, from
-        the stored chunks (the files are not needed), or from the file when they are lost."""
-        started = time.perf_counter()
-        summary = Summary()
-        documents = self.documents()
-        for done, document in enumerate(documents, start=1):
-            source = self.index_of(document.embedder, self.embedder.dimensions)
-            generation = uuid.uuid4().hex
-            stored = source.contents_of(document.generation)
-            if stored:
-                rows = [replace(row, generation=generation) for row, _ in stored]
-                contents = [content for _, content in stored]
-            else:
-                read = self._prepare(Target(Path(document.path)), None)
-                if not isinstance(read, _Pending):
-                    summary.skipped += 1
-                    reason = read.reason if isinstance(read, Skipped) else "cannot be read"
-                    yield Skipped(document.path, f"its chunks are lost and the file {reason}")
-                    continue
-                rows = _rows(document.id or 0, generation, read.chunks)
-                contents = [chunk.content for chunk in read.chunks]
-            self.store.transaction(partial(self._reserve, document.id, generation))
-            self.index.add(rows, contents, self.embedder.embed(contents))
-            self.store.transaction(partial(self._repoint, document.id, generation, len(rows)))
-            source.delete_generations([document.generation])
-            summary.updated += 1
-            summary.chunks += len(rows)
-            yield Indexed(document.path, "updated", len(rows))
-            yield Progress(done, len(documents), summary.chunks, time.perf_counter() - started)
-        self.collect_garbage()
-        self.index.refresh_indexes()
-        summary.seconds = time.perf_counter() - started
-        yield summary
-
-    def _reserve(self, document_id: int | None, generation: str, session: Session) -> None:
-        row = session.get(Document, document_id)
-        if row is not None:
-            row.pending, row.pending_since = generation, utcnow()
-
-    def _repoint(
-        self, document_id: int | None, generation: str, chunks: int, session: Session
-    ) -> None:
-        row = session.get(Document, document_id)
-        if row is not None:
-            row.generation, row.chunks, row.embedder = generation, chunks, self.embedder.model_id()
-            row.pending = row.pending_since = None
-
-    def _refuse_mixed_models(self, documents: list[Document]) -> None:
+    def refuse_mixed_models(self, documents: list[Document]) -> None:
         model = self.embedder.model_id()
         other = {d.embedder for d in documents} - {model}
         if other:
@@ -402,7 +160,7 @@ class Context:
                 "Run `sector context reindex` to re-embed every document with it",
             )
 
-    def stats(self) -> dict[str, object]:
+    def stats(self) -> IndexStats:
         """What the index holds, and whether the catalog and the vectors agree."""
         documents = self.documents()
         formats: dict[str, int] = {}
@@ -412,22 +170,22 @@ class Context:
         generations = self.index.generations()
         hidden = sum(n for g, n in generations.items() if g not in visible)
         missing = sum(1 for g, n in visible.items() if generations.get(g, 0) != n)
-        return {
-            "documents": len(documents),
-            "chunks": sum(d.chunks for d in documents),
-            "formats": formats,
-            "pages": sum(d.pages or 0 for d in documents),
-            "bytes_indexed": sum(d.size for d in documents),
-            "embedder": self.embedder.model_id(),
-            "reranker": self.reranker.name,
-            "table": self.index.name,
-            "rows": sum(generations.values()),
-            "unreachable_rows": hidden,  # left by an interrupted write; the next add removes them
-            "documents_out_of_step": missing,
-            "indexes": self.index.index_names(),
-            "folder": str(self.folder),
-            "size_on_disk": folder_size(self.folder),
-        }
+        return IndexStats(
+            documents=len(documents),
+            chunks=sum(d.chunks for d in documents),
+            formats=formats,
+            pages=sum(d.pages or 0 for d in documents),
+            bytes_indexed=sum(d.size for d in documents),
+            embedder=self.embedder.model_id(),
+            reranker=self.reranker.name,
+            table=self.index.name,
+            rows=sum(generations.values()),
+            unreachable_rows=hidden,
+            documents_out_of_step=missing,
+            indexes=self.index.index_names(),
+            folder=str(self.folder),
+            size_on_disk=folder_size(self.folder),
+        )
 
     # reading
 
@@ -476,110 +234,7 @@ class Context:
         vector: NDArray[np.float32] | None = None,
     ) -> list[Hit]:
         """The k best passages for `query`, from every document or the ones given."""
-        if retriever not in RETRIEVERS:
-            raise UsageError(f"unknown retriever {retriever!r}", "Use hybrid, vector or bm25")
-        if not query.strip():
-            raise UsageError("the search query is empty", 'Search for something: "closures"')
-        everything = self.documents()  # one catalog read per search
-        self._refuse_mixed_models(everything)
-        wanted_ids = None if documents is None else set(documents)
-        catalog = {d.id or 0: d for d in everything if wanted_ids is None or d.id in wanted_ids}
-        if not catalog:
-            return []
-        # The query is embedded on the pool while LanceDB opens: a cold search loads the
-        # model there (native code, off the GIL) as this thread imports LanceDB. numpy, which
-        # both need, is imported first: its C core must not be initialised by two threads.
-        import numpy  # noqa: F401
-
-        embedding = (
-            self._pool.submit(self.embedder.embed_query, query) if vector is None else _done(vector)
-        )
-        self.index.follow(frozenset(d.generation for d in everything))
-        where = None
-        if documents is not None:
-            where = f"document_id IN ({', '.join(str(i) for i in catalog)})"
-        wanted = max(4 * k, 20)
-        query_vector = embedding.result()
-        found: dict[str, list[Found]] = {}
-        if retriever == "hybrid":  # the two retrievers wait on LanceDB side by side
-            by_text = self._pool.submit(self.index.by_text, query, wanted, where)
-            found["vector"] = self.index.by_vector(query_vector, wanted, where)
-            found["bm25"] = by_text.result()
-        elif retriever == "vector":
-            found["vector"] = self.index.by_vector(query_vector, wanted, where)
-        else:
-            found["bm25"] = self.index.by_text(query, wanted, where)
-        candidates = _candidates(found, catalog)
-        if not candidates:
-            return []
-        ranked = self.reranker.rank(query, [c[0] for c in candidates.values()])
-        hits = []
-        for candidate, score in ranked[:k]:
-            _, row, first = candidates[candidate.key]
-            document = catalog[row.document_id]
-            hits.append(
-                Hit(
-                    row.document_id,
-                    document.path,
-                    document.format,
-                    row.title,
-                    row.body,
-                    row.page,
-                    row.line_start,
-                    row.line_end,
-                    score,
-                    _similarity(query_vector, first),
-                    tuple(candidate.ranks),
-                )
-            )
-        return hits
-
-
-Candidates = dict[str, tuple[Candidate, ChunkRow, Found]]
-
-
-def _candidates(found: dict[str, list[Found]], catalog: dict[int, Document]) -> Candidates:
-    """One candidate per visible chunk, with its rank in each retriever that found it."""
-    candidates: Candidates = {}
-    for retriever, results in found.items():
-        rank = 0
-        for result in results:
-            row = result.row
-            document = catalog.get(row.document_id)
-            if document is None or document.generation != row.generation:
-                continue  # an old or unfinished generation: not visible
-            rank += 1
-            key = f"{row.generation}:{row.seq}"
-            if key not in candidates:
-                content = f"{row.title}\n{row.body}" if row.title else row.body
-                candidates[key] = (Candidate(key, content), row, result)
-            candidates[key][0].ranks[retriever] = rank
-            candidates[key][0].scores[retriever] = result.score
-    return candidates
-
-
-def _rows(document_id: int, generation: str, chunks: list[Chunk]) -> list[ChunkRow]:
-    return [
-        ChunkRow(document_id, generation, seq, c.title, c.body, c.page, c.line_start, c.line_end)
-        for seq, c in enumerate(chunks)
-    ]
-
-
-def _done(vector: NDArray[np.float32]) -> Future[NDArray[np.float32]]:
-    """A vector the caller already has, as a finished future."""
-    future: Future[NDArray[np.float32]] = Future()
-    future.set_result(vector)
-    return future
-
-
-def _similarity(query: NDArray[np.float32], found: Found) -> float:
-    """Cosine similarity to the query: the vector retriever's, or computed (unit vectors)."""
-    import numpy as np
-
-    if found.similarity is not None:
-        return found.similarity
-    assert found.vector is not None
-    return float(np.dot(query, np.asarray(found.vector, dtype=np.float32)))
+        return self.searcher.search(query, k, documents, retriever, vector)
 
 
 def _overlaps(row: ChunkRow, lines: tuple[int, int]) -> bool:
@@ -602,28 +257,3 @@ def _file_lines(path: Path, sha256: str, lines: tuple[int, int]) -> str | None:
     if start < 1 or start > len(text):
         return None
     return "\n".join(text[start - 1 : end])
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 1024 / 1024:,.1f} MB"
-
-
-def _os_reason(exc: OSError) -> str:
-    import errno
-
-    if exc.errno == errno.ELOOP:
-        return "is a symlink loop"
-    if isinstance(exc, IsADirectoryError):
-        return "is not a regular file"
-    if isinstance(exc, PermissionError):
-        return "cannot be read (permission denied); fix its permissions"
-    return f"cannot be read ({exc.strerror or exc})"
-
-
-def _one_line(exc: Exception) -> str:
-    text = " ".join(str(exc).split())
-    return text[:200] if text else "no details"
-
-
-def folder_size(folder: Path) -> int:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())

@@ -9,7 +9,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from sector_cli.context.hits import Hit
-from sector_cli.context.service import AddEvent, Indexed, Pruned, Skipped, Summary
+from sector_cli.context.ingest import AddEvent, Indexed, Pruned, Skipped, Summary
 from sector_cli.context.targets import display_path
 from sector_cli.store.models import Document
 

@@ -37,8 +37,9 @@ from pydantic import Field, ValidationError
 
 from sector_cli import __version__
 from sector_cli.assistant.mentions import Section
+from sector_cli.context.ingest import AddEvent, Progress
 from sector_cli.context.mention import sections_for, sources
-from sector_cli.context.service import AddEvent, Context, Progress
+from sector_cli.context.service import Context
 from sector_cli.errors import NotFoundError, SectorError, UsageError
 from sector_cli.mcp.results import (
     DOCUMENT_URI,
