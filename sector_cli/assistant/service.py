@@ -71,6 +71,27 @@ class Notice(WireEvent):
     text: str
 
 
+@dataclass(frozen=True)
+class ModelReport:
+    """What `sector models ls` shows of a backend: its models, or why it does not answer."""
+
+    backend: str
+    default: str | None
+    models: list[str]
+    problem: str = ""
+
+    def to_wire(self) -> dict[str, Any]:
+        shown = [f"{m} (default)" if m == self.default else m for m in self.models]
+        return {
+            "backend": self.backend,
+            "default": self.default,
+            "models": self.models,
+            "shown": ", ".join(shown),
+            "answers": not self.problem,
+            "problem": self.problem,
+        }
+
+
 AnswerEvent = Token | Usage | Done | Stats | Sources | Grounding | Notice
 # Longest sourced (@context) answer from a weak model: kept short, quoted from the sources.
 WEAK_SOURCED_TOKENS = 160
@@ -124,6 +145,23 @@ class Assistant:
         plugin = self.registry.get(Backend, chosen).plugin_class()
         plugin.configure(self.settings)
         return plugin
+
+    def model_reports(self, name: str | None = None) -> list[ModelReport]:
+        """The models of every backend, or of the one named (a SectorError when that one
+        does not answer: it was asked for by name)."""
+        names = [name] if name else [info.name for info in self.registry.of_kind(Backend)]
+        reports = [self._model_report(backend) for backend in names]
+        if name and reports[0].problem:
+            raise SectorError(reports[0].problem)
+        return reports
+
+    def _model_report(self, name: str) -> ModelReport:
+        engine = self.backend(name)
+        try:
+            offered = engine.models()  # asked first: it is what finds a server gone
+            return ModelReport(name, engine.default_model(), offered)
+        except SectorError as exc:
+            return ModelReport(name, None, [], exc.one_line())
 
     def options(
         self,

@@ -336,34 +336,12 @@ def history_rm(
 @models_app.command("ls")
 def models_ls(backend: BackendOpt = None, as_json: Json = False) -> None:
     """The models each backend offers (or one backend's), and whether it answers."""
-    from sector_cli.errors import SectorError
     from sector_cli.services import open_services
 
     out = Output(as_json)
-    assistant = open_services().assistant
-    names = [backend] if backend else [i.name for i in assistant.registry.of_kind("backends")]
-    rows = []
-    for name in names:
-        engine = assistant.backend(name)
-        try:
-            offered, default, problem = engine.models(), engine.default_model(), ""
-        except SectorError as exc:
-            offered, default, problem = [], None, exc.one_line()
-        shown = [f"{m} (default)" if m == default else m for m in offered]
-        rows.append(
-            {
-                "backend": name,
-                "default": default,
-                "models": offered,
-                "shown": ", ".join(shown),
-                "answers": not problem,
-                "problem": problem,
-            }
-        )
-    if backend and rows[0]["problem"]:
-        raise SectorError(str(rows[0]["problem"]))
+    reports = open_services().assistant.model_reports(backend)
     out.table(
-        rows,
+        [report.to_wire() for report in reports],
         [
             ("backend", "Backend"),
             ("answers", "Answers"),
