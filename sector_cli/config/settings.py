@@ -29,6 +29,7 @@ from sector_cli.config.keys import (
     Value,
 )
 from sector_cli.errors import ConfigError
+from sector_cli.plugins.declared import key_table
 
 T = TypeVar("T")
 
@@ -140,26 +141,24 @@ def _allow_list(
     """`plugins.load` from the first layer that sets it, read before the other settings since
     it decides which plugins' keys exist. A bad value counts as unset here: reading that
     layer's settings reports it."""
-    raw: object | None = flags.get(PLUGINS_LOAD.name)
-    origin = "flag"
-    if raw is None and environ.get(PLUGINS_LOAD.env) is not None:
-        raw, origin = environ[PLUGINS_LOAD.env], f"${PLUGINS_LOAD.env}"
-    for file in files:
-        if raw is None:
-            raw, origin = raw_value(file, PLUGINS_LOAD.name), file.label
-    if raw is None:
-        return PLUGINS_LOAD.default
-    try:
-        return PLUGINS_LOAD.convert(raw, origin)
-    except ConfigError:
-        return None
+    layers = [
+        (flags.get(PLUGINS_LOAD.name), "a flag"),
+        (environ.get(PLUGINS_LOAD.env), f"${PLUGINS_LOAD.env}"),
+        *((raw_value(file, PLUGINS_LOAD.name), file.label) for file in files),
+    ]
+    for raw, origin in layers:
+        if raw is not None:
+            try:
+                return PLUGINS_LOAD.convert(raw, origin)
+            except ConfigError:
+                return PLUGINS_LOAD.default
+    return PLUGINS_LOAD.default
 
 
 def _key_table(
     flags: Mapping[str, Value | None], environ: Mapping[str, str], files: list[ConfigFile]
 ) -> KeyTable:
-    from sector_cli.plugins.declared import key_table  # the plugins' keys join the core's
-
+    """The core's keys and those of the plugins the allow-list admits."""
     return key_table(_allow_list(flags, environ, files))
 
 
