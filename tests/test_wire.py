@@ -12,6 +12,7 @@ import pytest
 
 from sector_cli.assistant.mentions import Citation, Grounding, SentenceCheck
 from sector_cli.assistant.service import Answer, Notice, Sources, Stats
+from sector_cli.context.ingest import AddEvent, Indexed, Progress, Pruned, Skipped, Summary
 from sector_cli.errors import PluginError
 from sector_cli.plugins.backend import (
     Backend,
@@ -78,6 +79,25 @@ WIRE = [
         '"no source says so"}], "unsupported": 1}',
     ),
     (Notice("a tiny model"), '{"event": "notice", "text": "a tiny model"}'),
+    (
+        Indexed("a.md", "added", 3),
+        '{"event": "indexed", "path": "a.md", "status": "added", "chunks": 3}',
+    ),
+    (
+        Skipped("b.bin", "not a document"),
+        '{"event": "skipped", "path": "b.bin", "reason": "not a document"}',
+    ),
+    (
+        Progress(1, 2, 3, 0.5),
+        '{"event": "progress", "files_done": 1, "files_total": 2, "chunks": 3, "seconds": 0.5}',
+    ),
+    (Pruned("gone.md"), '{"event": "pruned", "path": "gone.md"}'),
+    (
+        Summary(added=1, skipped=1, chunks=10, seconds=3.0, load_seconds=1.0),
+        '{"event": "summary", "added": 1, "updated": 0, "unchanged": 0, "skipped": 1, '
+        '"pruned": 0, "chunks": 10, "seconds": 3.0, "load_seconds": 1.0, '
+        '"chunks_per_second": 5.0}',
+    ),
 ]
 
 
@@ -89,7 +109,8 @@ def test_each_event_type_has_its_wire_form(event: Any, line: str) -> None:
 
 def test_every_event_type_is_pinned() -> None:
     pinned = {type(event) for event, _ in WIRE}
-    streams = {*RunEvent.__args__, *BackendEvent.__args__, Stats, Sources, Grounding, Notice}
+    answers = {*BackendEvent.__args__, Stats, Sources, Grounding, Notice}
+    streams = {*RunEvent.__args__, *answers, *AddEvent.__args__}
     assert pinned == streams
 
 
@@ -215,3 +236,15 @@ def test_a_failed_answer_ends_with_the_error_wire_form(
         ("conversation", answer.conversation_id),
     ]
     assert "the server went away" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("summary", "code"),
+    [
+        (Summary(added=2), 0),
+        (Summary(unchanged=1, skipped=1), 1),
+        (Summary(skipped=2), 2),
+    ],
+)
+def test_an_adds_exit_code_is_the_summarys(summary: Summary, code: int) -> None:
+    assert summary.exit_code == code

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sector_cli.cli.options import Json, Yes, confirm_removal
-from sector_cli.cli.output import Output, console, jsonable, warn
+from sector_cli.cli.output import Output, console, warn
 
 if TYPE_CHECKING:
     from sector_cli.context.ingest import AddEvent, Summary
@@ -76,9 +76,8 @@ def add(
     2 when nothing given could be indexed.
     """
     summary = _drive(_context().add(paths, prune), as_json, "indexed")
-    if summary is not None and summary.skipped:
-        usable = summary.added + summary.updated + summary.unchanged
-        raise typer.Exit(1 if usable else 2)
+    if summary is not None and summary.exit_code:
+        raise typer.Exit(summary.exit_code)
 
 
 @app.command("reindex")
@@ -105,18 +104,15 @@ def _drive(events: Iterator[AddEvent], as_json: bool, verb: str) -> Summary | No
 
 
 def _drive_json(events: Iterator[AddEvent]) -> Summary | None:
-    from sector_cli.context.ingest import Indexed, Progress, Pruned, Skipped, Summary
+    from sector_cli.context.ingest import Progress, Summary
 
-    names = {Indexed: "indexed", Skipped: "skipped", Pruned: "pruned", Summary: "summary"}
     summary = None
     for event in events:
-        if isinstance(event, Progress):
+        if isinstance(event, Progress):  # a bar's, not a script's
             continue
-        payload = {"event": names[type(event)], **jsonable(event)}
         if isinstance(event, Summary):
             summary = event
-            payload["chunks_per_second"] = round(event.chunks_per_second, 1)
-        Output(True).json(payload)
+        Output(True).json(event.to_wire())
         sys.stdout.flush()
     return summary
 

@@ -14,18 +14,20 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlmodel import Session, select
 
 from sector_cli.context.chunking import Chunk, chunk_passages
 from sector_cli.context.index import ChunkIndex, ChunkRow
 from sector_cli.context.targets import Target, absolute, expand, regular_file_size
+from sector_cli.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from sector_cli.plugins.embedder import Embedder
 from sector_cli.plugins.loader import UnreadableDocument
 from sector_cli.store.engine import Store
 from sector_cli.store.models import Document
 from sector_cli.timeutil import utcnow
+from sector_cli.wire import WireEvent
 from sector_cli.workspace.scan import sha256_of
 
 if TYPE_CHECKING:
@@ -37,20 +39,28 @@ FLUSH_CHUNKS = 512
 
 
 @dataclass(frozen=True)
-class Indexed:
+class Indexed(WireEvent):
+    wire_name: ClassVar[str] = "indexed"
+
     path: str
     status: str  # added | updated | unchanged
     chunks: int
 
 
 @dataclass(frozen=True)
-class Skipped:
+class Skipped(WireEvent):
+    wire_name: ClassVar[str] = "skipped"
+
     path: str
     reason: str
 
 
 @dataclass(frozen=True)
-class Progress:
+class Progress(WireEvent):
+    """How far an add has got (for a progress bar; not in `--json`'s stream)."""
+
+    wire_name: ClassVar[str] = "progress"
+
     files_done: int
     files_total: int
     chunks: int  # embedded so far
@@ -58,12 +68,16 @@ class Progress:
 
 
 @dataclass(frozen=True)
-class Pruned:
+class Pruned(WireEvent):
+    wire_name: ClassVar[str] = "pruned"
+
     path: str
 
 
 @dataclass
-class Summary:
+class Summary(WireEvent):
+    wire_name: ClassVar[str] = "summary"
+
     added: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -77,6 +91,17 @@ class Summary:
     def chunks_per_second(self) -> float:
         working = self.seconds - self.load_seconds
         return self.chunks / working if working > 0 else 0.0
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every file given was indexed, 1 when some were skipped, 2 when nothing given
+        could be indexed."""
+        if not self.skipped:
+            return EXIT_OK
+        return EXIT_FAILURE if self.added + self.updated + self.unchanged else EXIT_USAGE
+
+    def to_wire(self) -> dict[str, Any]:
+        return {**super().to_wire(), "chunks_per_second": round(self.chunks_per_second, 1)}
 
 
 AddEvent = Indexed | Skipped | Progress | Pruned | Summary
