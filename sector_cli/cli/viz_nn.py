@@ -87,9 +87,10 @@ def _read_torch(path: Path, shapes: list[tuple[int, ...]], module: str | None) -
     from functools import partial
 
     from sector_cli.cli.output import warn
+    from sector_cli.plugins.runner import Runner
     from sector_cli.services import open_services
     from sector_cli.viz.network import read_torch_model
 
     services = open_services()
-    runners = partial(services.plugin, "runners")
+    runners = partial(services.plugin, Runner)
     return read_torch_model(path, shapes, module, services.settings, runners, warn)
