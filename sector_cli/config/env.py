@@ -53,7 +53,7 @@ DESCRIPTIONS: dict[str, str] = {
     SECTOR_CONTEXT: "context window of remote models, in tokens",
     SECTOR_LOCAL_MODEL: "GGUF file for the local backend",
     SECTOR_LOCAL_CONTEXT: "context window of the local model, in tokens",
-    SECTOR_EMBEDDER: "embedder plugin for the context index (default minilm)",
+    SECTOR_EMBEDDER: "embedder plugin for the context index (default minilm-onnx)",
     SECTOR_EMBEDDER_CACHE: "folder of the embedder's ONNX export (default: in the cache folder)",
     SECTOR_RERANKER: "reranker plugin that orders search results (default rrf)",
     SECTOR_CONTEXT_MAX_SIZE: "largest document `sector context add` indexes",
