@@ -14,24 +14,20 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from sqlmodel import Session, select
 
 from sector_cli.context.chunking import Chunk, chunk_passages
-from sector_cli.context.index import ChunkIndex, ChunkRow
+from sector_cli.context.index import ChunkRow
+from sector_cli.context.part import ContextPart
 from sector_cli.context.targets import Target, absolute, expand, regular_file_size
 from sector_cli.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
-from sector_cli.plugins.embedder import Embedder
 from sector_cli.plugins.loader import UnreadableDocument
-from sector_cli.store.engine import Store
 from sector_cli.store.models import Document
 from sector_cli.timeutil import utcnow
 from sector_cli.wire import WireEvent
 from sector_cli.workspace.scan import sha256_of
-
-if TYPE_CHECKING:
-    from sector_cli.context.service import Context
 
 # Chunks embedded and written together: large batches embed faster and make fewer, larger
 # LanceDB fragments; small enough that an interrupted `add` loses little work.
@@ -120,23 +116,8 @@ class _Pending:
     generation: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
-class Ingester:
+class Ingester(ContextPart):
     """Adds and re-embeds documents for a Context, through its store, embedder and index."""
-
-    def __init__(self, context: Context) -> None:
-        self.context = context  # read each time: its embedder and index may be swapped
-
-    @property
-    def store(self) -> Store:
-        return self.context.store
-
-    @property
-    def embedder(self) -> Embedder:
-        return self.context.embedder
-
-    @property
-    def index(self) -> ChunkIndex:
-        return self.context.index
 
     def add(self, arguments: Sequence[str], prune: bool = False) -> Iterator[AddEvent]:
         """Index files, folders and globs; events report each file, progress and a summary."""

@@ -8,9 +8,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from sector_cli.context.hits import Hit
-from sector_cli.context.index import ChunkIndex, ChunkRow, Found
+from sector_cli.context.index import ChunkRow, Found
+from sector_cli.context.part import ContextPart
 from sector_cli.errors import UsageError
-from sector_cli.plugins.embedder import Embedder
 from sector_cli.plugins.reranker import Candidate
 from sector_cli.store.models import Document
 
@@ -18,24 +18,12 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-    from sector_cli.context.service import Context
 
 RETRIEVERS = ("hybrid", "vector", "bm25")
 
 
-class Searcher:
+class Searcher(ContextPart):
     """Searches a Context's index, among the documents its catalog shows."""
-
-    def __init__(self, context: Context) -> None:
-        self.context = context  # read each time: its embedder and index may be swapped
-
-    @property
-    def embedder(self) -> Embedder:
-        return self.context.embedder
-
-    @property
-    def index(self) -> ChunkIndex:
-        return self.context.index
 
     @cached_property
     def _pool(self) -> ThreadPoolExecutor:
