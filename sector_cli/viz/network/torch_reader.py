@@ -22,8 +22,8 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from sector_cli.config import keys
 from sector_cli.errors import PluginError, UsageError
-from sector_cli.plugins.base import Plugin
 from sector_cli.plugins.runner import WORK_DIR, Limits, Output, RunFinished, RunJob, Runner, Verdict
 from sector_cli.runs.prepare import MAX_SOURCE_BYTES
 from sector_cli.viz.network.model import Layer, Network, Shape, Tensor
@@ -42,11 +42,10 @@ OUTPUT_BYTES = 16 * 1024 * 1024
 TORCH_HINT = "Install it where Sector runs: pip install torch (the CPU build is enough)"
 
 
-def choose_runner(configured: str, plugin: Callable[[str], Plugin]) -> tuple[Runner, str | None]:
+def choose_runner(configured: str, plugin: Callable[[str], Runner]) -> tuple[Runner, str | None]:
     """The local sandbox (and a warning when another runner is configured): the Docker
     image has no torch. PluginError, with the fix, when the local sandbox cannot work here."""
     runner = plugin("local")
-    assert isinstance(runner, Runner)
     availability = runner.availability()
     if not availability.ok or not runner.read_only_mounts:
         raise PluginError(
@@ -210,17 +209,16 @@ def read_torch_model(
     shapes: list[tuple[int, ...]],
     module: str | None,
     settings: Settings,
-    plugin: Callable[[str], Plugin],
+    plugin: Callable[[str], Runner],
     warn: Callable[[str], None],
 ) -> Network:
     """The network a Python file builds, probed in the local sandbox within the run limits of
     the settings; `warn` hears when the configured runner is passed over for it."""
-    runner, warning = choose_runner(str(settings.get("runs.runner")), plugin)
+    runner, warning = choose_runner(settings.get(keys.RUNS_RUNNER), plugin)
     if warning:
         warn(warning)
-    timeout, memory = settings.get("runs.timeout"), settings.get("runs.memory")
-    assert isinstance(timeout, float | int) and isinstance(memory, int)
-    return read_torch(path, shapes, module, runner, float(timeout), memory)
+    timeout, memory = settings.get(keys.RUNS_TIMEOUT), settings.get(keys.RUNS_MEMORY)
+    return read_torch(path, shapes, module, runner, timeout, memory)
 
 
 def _shape(value: Any) -> Shape | None:

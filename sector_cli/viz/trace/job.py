@@ -9,6 +9,7 @@ from dataclasses import replace
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from sector_cli.config import keys
 from sector_cli.errors import UsageError
 from sector_cli.plugins.runner import WORK_DIR, RunJob
 
@@ -26,9 +27,7 @@ def tracer_source() -> bytes:
 
 def max_steps(settings: Settings) -> int:
     """The step budget of a traced run (`viz.max_steps`)."""
-    value = settings.get("viz.max_steps")
-    assert isinstance(value, int)
-    return value
+    return settings.get(keys.VIZ_MAX_STEPS)
 
 
 class ProgramSyntaxError(UsageError):
