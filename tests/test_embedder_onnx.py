@@ -40,13 +40,24 @@ def use_export(export_folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_onnx_vectors_equal_the_pytorch_ones() -> None:
-    onnx, torch = MiniLMOnnx().embed(TEXTS), MiniLM().embed(TEXTS)
+    onnx, torch = MiniLMOnnx(quantized_passages=False).embed(TEXTS), MiniLM().embed(TEXTS)
     assert onnx.shape == torch.shape == (len(TEXTS), 384)
     assert np.allclose(np.linalg.norm(onnx, axis=1), 1.0, atol=1e-5)
     assert float((onnx * torch).sum(axis=1).min()) >= 0.999
     assert MiniLMOnnx().model_id() == MiniLM().model_id()
     query = MiniLMOnnx().embed_query(TEXTS[0])
     assert float(query @ torch[0]) >= 0.999
+
+
+def test_int8_passages_stay_close_to_the_fp32_ones_and_queries_stay_fp32() -> None:
+    fp32 = MiniLMOnnx(quantized_passages=False).embed(TEXTS)
+    int8 = MiniLMOnnx().embed(TEXTS)
+    assert np.allclose(np.linalg.norm(int8, axis=1), 1.0, atol=1e-5)
+    similarity = (int8 * fp32).sum(axis=1)
+    assert float(similarity.min()) >= 0.97 and float(similarity.mean()) >= 0.985
+    assert not np.allclose(int8, fp32, atol=1e-4)  # the int8 graph really ran
+    query = MiniLMOnnx().embed_query(TEXTS[0])
+    assert float(query @ fp32[0]) >= 0.99999  # queries are embedded by the fp32 graph
 
 
 def test_the_fingerprint_decides_when_to_export_again(export_folder: Path) -> None:
@@ -82,7 +93,7 @@ finally:
 def test_a_search_imports_neither_torch_nor_sentence_transformers(tmp_path: Path) -> None:
     notes = tmp_path / "notes.md"
     notes.write_text("# Closures\n\nA closure keeps the variables of the scope it was made in.\n")
-    environment = {**os.environ, "SECTOR_EMBEDDER": "minilm-onnx"}
+    environment = dict(os.environ)  # the default embedder
     sector = [sys.executable, "-c", SEARCH_AND_REPORT]
     added = subprocess.run(
         [*sector, "context", "add", str(notes)], env=environment, capture_output=True, text=True
