@@ -49,9 +49,9 @@ Out = Annotated[
 
 def _plugin_names(kind: str, incomplete: str) -> list[str]:
     """Names registered for a plugin kind, read from entry points (no plugin is imported)."""
-    from importlib.metadata import entry_points
+    from sector_cli.plugins.entrypoints import found_in, group
 
-    names = {point.name for point in entry_points(group=f"sector.{kind}")}
+    names = {found.entry.name for found in found_in(group(kind))}
     return sorted(name for name in names if name.startswith(incomplete))
 
 
