@@ -98,3 +98,31 @@ def test_the_next_run_reaps_a_killed_sector(
     )
     assert done.stdout == b"next\n", done.stderr
     assert leftovers(process.pid) == []
+
+
+@pytest.mark.parametrize("sandbox", ["bwrap", "unshare"])
+def test_a_sandbox_that_cannot_start_leaves_no_cgroup(
+    sandbox: str, local_runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The step's cgroup is made before the sandbox process: when that cannot start (EAGAIN
+    at the process limit, a failed exec), the group goes too."""
+    import asyncio
+
+    from sector_cli.plugins.runner import Limits, RunJob
+    from sector_cli.plugins.runners import local
+
+    monkeypatch.setenv("SECTOR_LOCAL_SANDBOX", sandbox)
+
+    async def refuse(*args: object, **kwargs: object) -> None:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(local.asyncio, "create_subprocess_exec", refuse)
+    program = {"main.py": b"print(1)\n"}
+    job = RunJob("python", program, ["python3", "/work/main.py"], limits=Limits())
+
+    async def collect() -> list[object]:
+        return [event async for event in local_runner.run(job)]
+
+    with pytest.raises(BlockingIOError):
+        asyncio.run(collect())
+    assert leftovers(os.getpid()) == []

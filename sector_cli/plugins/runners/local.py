@@ -339,22 +339,13 @@ class LocalRunner(Runner):
     ) -> AsyncGenerator[Output | StepResult, None]:
         """Run one command under bubblewrap; yields its output, then one StepResult."""
         cgroup = Cgroup.create(limits.processes + 2, limits.memory_bytes)  # +2: bwrap itself
-        join = cgroup.join_files() if cgroup else []
-        argv, args_fd, drop_root = sandbox_command(folder, root, command, limits, read_only)
         begin = time.monotonic()
         try:
-            process = await asyncio.create_subprocess_exec(
-                *argv,
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-                env=HOST_ENV,
-                close_fds=True,  # nothing of Sector's (its database, sockets) inside the sandbox
-                pass_fds=(args_fd,),  # the sandbox closes it once read
-                preexec_fn=partial(_enter_sandbox, join, limits, cgroup is not None, drop_root),
-            )
-        finally:
-            os.close(args_fd)
+            process = await self._spawn(folder, root, read_only, command, limits, cgroup)
+        except BaseException:  # no sandbox started (EAGAIN, a failed exec): no group is left
+            if cgroup:
+                _dispose(cgroup)
+            raise
         program = _Sandboxed(process, cgroup, stdout_name)
         try:
             async with contextlib.aclosing(
@@ -372,6 +363,32 @@ class LocalRunner(Runner):
                 except asyncio.CancelledError:  # the loop is closing: remove it all the same
                     _dispose(cgroup)
                     raise
+
+    @staticmethod
+    async def _spawn(
+        folder: Path,
+        root: Path,
+        read_only: Mapping[str, str],
+        command: list[str],
+        limits: Limits,
+        cgroup: Cgroup | None,
+    ) -> asyncio.subprocess.Process:
+        """Start the sandbox process, inside the step's cgroup."""
+        join = cgroup.join_files() if cgroup else []
+        argv, args_fd, drop_root = sandbox_command(folder, root, command, limits, read_only)
+        try:
+            return await asyncio.create_subprocess_exec(
+                *argv,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env=HOST_ENV,
+                close_fds=True,  # nothing of Sector's (its database, sockets) inside the sandbox
+                pass_fds=(args_fd,),  # the sandbox closes it once read
+                preexec_fn=partial(_enter_sandbox, join, limits, cgroup is not None, drop_root),
+            )
+        finally:
+            os.close(args_fd)
 
 
 class _Sandboxed:
