@@ -53,6 +53,7 @@ bench: setup
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/runs.py
 	$(BIN)/python bench/trace.py
+	$(BIN)/python bench/llama_threads.py
 
 # Needs the Python documentation as its corpus: apt-get install python3.11-doc
 bench-context: setup

@@ -56,16 +56,18 @@ def load(path: Path, context: int) -> Llama:
     if key not in _LOADED:
         from llama_cpp import Llama
 
-        # Half the CPUs, as llama-cpp-python's own default: llama.cpp's threads wait for each
-        # other by spinning, so one that another program preempts stalls them all (on 2 busy
-        # cores, 2 threads made 2.7 tokens/s where 1 made 50).
-        threads = max((os.cpu_count() or 2) // 2, 1)
+        # llama-cpp-python's own defaults: every CPU for the prompt (a short burst, 1.8x faster
+        # on 2 idle cores than one thread), half of them for generating. Its threads wait for
+        # each other by spinning, so one that another program preempts stalls the rest: on 2
+        # busy cores generation made 12.9 tokens/s on 2 threads, 23.5 on 1
+        # (bench/llama_threads.py).
+        cpus = os.cpu_count() or 1
         try:
             _LOADED[key] = Llama(
                 model_path=str(path),
                 n_ctx=context,
-                n_threads=threads,
-                n_threads_batch=threads,
+                n_threads=max(cpus // 2, 1),
+                n_threads_batch=cpus,
                 verbose=False,
             )
         except Exception as exc:  # llama.cpp says little more than "failed to load"
