@@ -20,6 +20,8 @@ from typer.testing import CliRunner
 
 from sector_cli.cli.app import app
 
+pytest_plugins = ["tests.tutor_trace"]  # the `traced` fixture of the trace tests
+
 # A suite started in the background of a non-interactive shell inherits SIGINT ignored, and
 # so would every `sector` the Ctrl-C tests start: take it back, so they see Ctrl-C as a user's
 # terminal sends it (a handled signal is reset to its default in a child at exec).

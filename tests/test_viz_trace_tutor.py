@@ -10,25 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from sector_cli.viz.trace import Navigator, Trace, tracer_script
-from tests.test_viz_trace import frame, heap_of, steps_of, validate_tutor, write
-
-
-@pytest.fixture
-def traced(sector, workdir, local_runner):
-    """Trace a program in the local sandbox; its Python Tutor JSON, validated."""
-
-    def run(code: str, *options: str) -> dict[str, Any]:
-        write(workdir, "prog.py", code)
-        result = sector("viz", "trace", "prog.py", "-r", "local", "--json", *options)
-        assert result.exit_code == 0, result.output
-        document = json.loads(result.stdout)
-        validate_tutor(document)
-        return document
-
-    return run
+from tests.tutor_trace import frame, heap_of, steps_of, write
 
 
 def trace_here(tmp_path: Path, code: str, max_steps: int = 1000) -> Trace:
