@@ -118,7 +118,15 @@ def test_plugins_ls_reports_problems_without_failing(third_party, sector, workdi
     assert "plugin 'broken' (runners, from sector-broken)" in result.stderr
     listed = json.loads(sector("plugins", "ls", "--json").stdout)
     kinds = {row["kind"] for row in listed["plugins"]}
-    assert kinds == {"languages", "runners", "backends", "loaders", "embedders", "rerankers"}
+    assert kinds == {
+        "languages",
+        "runners",
+        "backends",
+        "loaders",
+        "embedders",
+        "rerankers",
+        "exporters",
+    }
     assert {p["name"] for p in listed["problems"]} == {"broken", "python"}
 
 

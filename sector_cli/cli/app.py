@@ -72,6 +72,7 @@ COMMANDS: dict[str, str] = {
     "context": "sector_cli.cli.context:app",
     "mcp": "sector_cli.cli.mcp:mcp",
     "viz": "sector_cli.cli.viz:app",
+    "export": "sector_cli.cli.export:export",
     "config": "sector_cli.cli.config:app",
     "doctor": "sector_cli.cli.doctor:doctor",
     "plugins": "sector_cli.cli.plugins:app",

@@ -156,7 +156,7 @@ CONTROLS = (
     '<span id="where"></span></nav>'
 )
 SCRIPT = """<script>
-const figures = [...document.querySelectorAll('figure')];
+const figures = [...document.querySelectorAll('[data-frame]')];
 const slider = document.getElementById('step'), where = document.getElementById('where');
 let current = 0, timer = null;
 function show(n) {
