@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from sector_cli.errors import UsageError
 
 if TYPE_CHECKING:
-    from sector_cli.export.model import Document
+    from sector_cli.export.model import Document, Meta
     from sector_cli.services import Services
 
 
@@ -102,3 +102,13 @@ def check_options(kind: Kind, request: ExportRequest) -> None:
         users = sorted(k.name for k in KINDS.values() if set(chosen) <= k.options)
         hint = f"It applies to: {', '.join(users)}" if users else "Leave it out"
         raise UsageError(f"{flags} does not apply to `export {kind.name}`", hint)
+
+
+def meta_for(kind: str, reference: str, services: Services, project: str | None = None) -> Meta:
+    """What every kind's document says it is: the reference, the project, now, the version.
+    `project` is the one the exported thing belongs to, when it knows; else the current one."""
+    from sector_cli import __version__
+    from sector_cli.export.model import Meta
+    from sector_cli.timeutil import utcnow
+
+    return Meta(kind, reference, utcnow(), __version__, project or services.projects.current_name())
