@@ -55,6 +55,8 @@ class Kind:
 
 
 TRACED = frozenset({"runner", "timeout", "memory", "stdin"})
+COMPILED = frozenset({"line", "lang", "runner"})
+MODELS = frozenset({"input_shape", "module"})
 KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
@@ -71,11 +73,11 @@ KINDS: dict[str, Kind] = {
         Kind("ds", "a variable's data structure, frame by frame", "FILE|RUN",
              "sector_cli.export.kinds.traced:build_ds", True, TRACED | {"steps", "var"}),
         Kind("phases", "tokens, syntax tree, symbols and bytecode or assembly", "FILE",
-             "sector_cli.export.kinds.source:build_phases", False, frozenset({"line", "lang", "runner"})),
+             "sector_cli.export.kinds.source:build_phases", False, COMPILED),
         Kind("ast", "a file's syntax tree", "FILE",
              "sector_cli.export.kinds.source:build_ast", False, frozenset({"lang"})),
         Kind("nn", "a neural network's layers, shapes and parameters", "MODEL",
-             "sector_cli.export.kinds.network:build_nn", False, frozenset({"input_shape", "module"})),
+             "sector_cli.export.kinds.network:build_nn", False, MODELS),
         Kind("document", "what the context index finds for a question, with provenance",
              "QUERY", "sector_cli.export.kinds.search:build_search", False, frozenset({"limit"})),
     )
