@@ -5,9 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
 TORCH_VERSION ?= 2.13.0
 
-.PHONY: setup sandbox embedder demo test lint typecheck pytest bench bench-context docs clean
+.PHONY: setup sandbox renderers embedder demo test lint typecheck pytest bench bench-context docs clean
 
-setup: sandbox $(STAMP) embedder
+setup: sandbox renderers $(STAMP) embedder
 
 # The local sandbox's bubblewrap: installed quietly where we may (root with apt-get), else
 # the command to run is printed; without it runs use util-linux's `unshare` (as root).
@@ -18,6 +18,17 @@ sandbox:
 	      || echo "could not install bubblewrap with apt-get: runs use the unshare sandbox instead"; \
 	  else \
 	    echo "bubblewrap is not installed: run \`sudo apt-get install bubblewrap\` (dnf/pacman: bubblewrap)"; \
+	  fi; }
+
+# `sector export` lays out pages with WeasyPrint, which needs Pango; librsvg draws pictures
+# for DOCX and PPTX (without it WeasyPrint does, more slowly). Installed the same way.
+renderers:
+	@ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 && command -v rsvg-convert >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get install -y -qq libpangoft2-1.0-0 librsvg2-bin || { apt-get update -qq && apt-get install -y -qq libpangoft2-1.0-0 librsvg2-bin; }) >/dev/null 2>&1 \
+	      || echo "could not install Pango and librsvg with apt-get: PDF export needs Pango"; \
+	  else \
+	    echo "PDF export needs Pango: run \`sudo apt-get install libpangoft2-1.0-0 librsvg2-bin\`"; \
 	  fi; }
 
 # Re-run only when the dependencies change: quick when nothing did.

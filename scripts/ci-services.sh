@@ -16,6 +16,9 @@ command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v rsvg-convert >/dev/null || missing+=(librsvg2-bin)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v tmux >/dev/null || missing+=(tmux)
+# `sector export`: WeasyPrint lays out text with Pango; exported pages use the DejaVu fonts.
+ldconfig -p | grep -q libpangoft2-1.0 || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+fc-list 2>/dev/null | grep -qi "DejaVu Sans Mono" || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2

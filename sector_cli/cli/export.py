@@ -135,9 +135,13 @@ def export(
         sys.stdout.flush()
     for note in report.notes:
         console(stderr=True).print(f"note: {note}", markup=False)
-    if as_json and report.path != STDOUT:
+    if as_json and report.path == STDOUT:  # stdout holds the document: the report goes beside
+        import json
+
+        sys.stderr.write(json.dumps(report.to_wire()) + "\n")
+    elif as_json:
         output.json(report.to_wire())
-    elif not as_json:
+    else:
         console(stderr=True).print(report.one_line(), markup=False, highlight=False)
 
 

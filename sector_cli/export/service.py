@@ -162,9 +162,14 @@ class Exports:
         through a temporary file renamed at the end: a failure leaves nothing behind."""
         document = cleaned(document)
         folder = destination.parent if destination else Path(tempfile.mkdtemp(prefix="sector-"))
-        handle, temporary = tempfile.mkstemp(
-            prefix=f".{destination.name if destination else 'export'}.", dir=folder
-        )
+        try:
+            handle, temporary = tempfile.mkstemp(
+                prefix=f".{destination.name if destination else 'export'}.", dir=folder
+            )
+        except OSError as error:
+            raise UsageError(
+                f"cannot write in {folder} ({error.strerror})", "Pick another --out"
+            ) from None
         os.close(handle)
         target = Target(Path(temporary), destination.name if destination else STDOUT)
         try:
