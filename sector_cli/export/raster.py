@@ -24,12 +24,49 @@ def svg_to_png(svg: str, scale: float = 2.0) -> bytes:
     return _weasyprint(svg, scale)
 
 
-def _rsvg(rsvg: str, svg: str, scale: float) -> bytes:
-    command = [rsvg, "--zoom", f"{scale:g}", "--format", "png"]
+def svgs_to_png(svgs: list[str], scale: float = 2.0) -> list[bytes]:
+    """Many SVGs as PNG bytes, in order: one rsvg-convert draws them all as the pages of one
+    PDF and pypdfium2 renders the pages, three times quicker than a process per picture
+    (a 50-step trace has 50)."""
+    rsvg = shutil.which("rsvg-convert")
+    if len(svgs) < 2 or rsvg is None:
+        return [svg_to_png(svg, scale) for svg in svgs]
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory(prefix="sector-pictures-") as folder:
+        files = []
+        for index, svg in enumerate(svgs):
+            files.append(Path(folder) / f"{index:05d}.svg")
+            files[-1].write_text(svg, encoding="utf-8")
+        pdf = _run_rsvg([rsvg, "--format", "pdf", *map(str, files)], b"")
+    return _pdf_pages_to_png(pdf, scale)
+
+
+def _pdf_pages_to_png(pdf: bytes, scale: float) -> list[bytes]:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    pngs = []
     try:
-        done = subprocess.run(
-            command, input=svg.encode("utf-8"), capture_output=True, timeout=RSVG_SECONDS
-        )
+        for page in document:
+            # A PDF page is measured in points (3/4 of a CSS pixel): scale pixels per CSS pixel.
+            image = page.render(scale=scale * 4 / 3).to_pil()
+            buffer = io.BytesIO()
+            image.save(buffer, format="PNG", compress_level=1)  # size matters less than time
+            pngs.append(buffer.getvalue())
+    finally:
+        document.close()
+    return pngs
+
+
+def _rsvg(rsvg: str, svg: str, scale: float) -> bytes:
+    return _run_rsvg([rsvg, "--zoom", f"{scale:g}", "--format", "png"], svg.encode("utf-8"))
+
+
+def _run_rsvg(command: list[str], svg: bytes) -> bytes:
+    try:
+        done = subprocess.run(command, input=svg, capture_output=True, timeout=RSVG_SECONDS)
     except subprocess.TimeoutExpired:
         raise SectorError("rsvg-convert took too long to draw a picture") from None
     if done.returncode != 0 or not done.stdout:
@@ -39,7 +76,6 @@ def _rsvg(rsvg: str, svg: str, scale: float) -> bytes:
 
 
 def _weasyprint(svg: str, scale: float) -> bytes:
-    import pypdfium2
     import weasyprint
 
     from sector_cli.export.html import figure_source
@@ -52,15 +88,7 @@ def _weasyprint(svg: str, scale: float) -> bytes:
         f'<img src="{source}" width="{width}" height="{height}">'
     )
     pdf = weasyprint.HTML(string=page).write_pdf(presentational_hints=True)
-    document = pypdfium2.PdfDocument(pdf)
-    try:
-        # A PDF page is measured in points (3/4 of a CSS pixel): scale pixels per CSS pixel.
-        image = document[0].render(scale=scale * 4 / 3).to_pil()
-    finally:
-        document.close()
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
+    return _pdf_pages_to_png(pdf, scale)[0]
 
 
 def svg_size(svg: str) -> tuple[float, float]:
