@@ -511,8 +511,16 @@ def _draw_heap(
 def _draw_object(
     svg: Svg, obj: HeapView, x: float, y: float, anchors: list[_Anchor]
 ) -> tuple[float, float]:
-    svg.text(x, y + 10, f"#{obj.sid} {obj.label}", size=FONT - 1, cls="muted")
-    top = y + 16
+    """The object's label above its box; the label counts in the width, as it may be wider."""
+    label = f"#{obj.sid} {obj.label}"
+    svg.text(x, y + 10, label, size=FONT - 1, cls="muted")
+    width, height = _draw_body(svg, obj, x, y + 16, anchors)
+    return max(width, text_width(label, FONT - 1)), height
+
+
+def _draw_body(
+    svg: Svg, obj: HeapView, x: float, top: float, anchors: list[_Anchor]
+) -> tuple[float, float]:
     if obj.text:
         width = text_width(obj.text, FONT) + 2 * PAD
         svg.rect(x, top, width, ROW + 4)
