@@ -13,7 +13,13 @@ from typing import Any, ClassVar
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from sector_cli.assistant.mentions import Citation, Grounding, MentionRegistry, cited_numbers
+from sector_cli.assistant.mentions import (
+    Citation,
+    Grounding,
+    MentionRegistry,
+    SentenceCheck,
+    cited_numbers,
+)
 from sector_cli.assistant.prompt import PromptPlan, assemble
 from sector_cli.config import keys
 from sector_cli.config.settings import Settings
@@ -59,6 +65,43 @@ class Sources(WireEvent):
 
     citations: list[Citation]
     cited: list[int]
+
+
+@dataclass(frozen=True)
+class Checks:
+    """What was checked of a sourced answer, kept with it in history (and exported): the
+    sources it was given, which it cited, and whether each sentence is supported (None when
+    no grounding check ran)."""
+
+    citations: list[Citation]
+    cited: list[int]
+    grounding: Grounding | None = None
+
+    def to_json(self) -> str:
+        grounding = self.grounding.to_wire() if self.grounding else None
+        return json.dumps(
+            {"citations": [asdict(c) for c in self.citations], "cited": self.cited}
+            | {"grounding": grounding}
+        )
+
+    @classmethod
+    def from_json(cls, text: str | None) -> Checks | None:
+        """The checks a message keeps; None for none, or for a record this Sector cannot
+        read (history is shown without them rather than not at all)."""
+        if not text:
+            return None
+        try:
+            data = json.loads(text)
+            citations = [Citation(**c) for c in data["citations"]]
+            grounding = data.get("grounding")
+            sentences = [SentenceCheck(**s) for s in grounding["sentences"]] if grounding else None
+            return cls(
+                citations,
+                [int(n) for n in data["cited"]],
+                Grounding(sentences) if sentences is not None else None,
+            )
+        except (ValueError, KeyError, TypeError):
+            return None
 
 
 @dataclass(frozen=True)
@@ -342,6 +385,7 @@ class Assistant:
         usage: Usage | None = None
         status = "interrupted"  # unless the stream finishes or fails
         name = backend.name if plan.short_answer is None else "sector"
+        checks: Checks | None = None
         try:
             async for event in self._generate(backend, plan, options):
                 if isinstance(event, Token):
@@ -358,6 +402,7 @@ class Assistant:
                 yield Notice(advice)
             if status in {"complete", "truncated"} and plan.citations:
                 async for check in self._check_sources("".join(parts), plan.citations):
+                    checks = _checked(checks, check)
                     yield check
         except (KeyboardInterrupt, GeneratorExit, asyncio.CancelledError):
             raise  # interrupted: the status says so
@@ -367,7 +412,7 @@ class Assistant:
         finally:
             stats = _stats(name, model, started, first, len(parts), usage)
             text = "".join(parts) + sources_block(plan.citations, bool(parts))
-            self._save(conversation_id, message_id, text, status, stats)
+            self._save(conversation_id, message_id, text, status, stats, checks)
 
     def _generate(
         self, backend: Backend, plan: PromptPlan, options: GenerateOptions
@@ -387,15 +432,29 @@ class Assistant:
             yield await asyncio.to_thread(self.mentions.grounding, answer, citations)
 
     def _save(
-        self, conversation_id: int, message_id: int, text: str, status: str, stats: Stats
+        self,
+        conversation_id: int,
+        message_id: int,
+        text: str,
+        status: str,
+        stats: Stats,
+        checks: Checks | None = None,
     ) -> None:
         with self.store.session() as session:
             row = session.get(MessageRow, message_id)
             if row is not None:
                 row.content, row.status, row.stats = text, status, json.dumps(asdict(stats))
+                row.checks = checks.to_json() if checks else None
             conversation = session.get(Conversation, conversation_id)
             if conversation is not None:
                 conversation.updated_at = utcnow()
+
+
+def _checked(checks: Checks | None, event: Sources | Grounding) -> Checks | None:
+    """The checks so far, with one more result of `_check_sources`."""
+    if isinstance(event, Sources):
+        return Checks(event.citations, event.cited)
+    return replace(checks, grounding=event) if checks else None
 
 
 async def _said(text: str) -> AsyncGenerator[Token | Usage | Done, None]:

@@ -298,6 +298,8 @@ def history_show(
             "backend": m.backend,
             "model": m.model,
             "stats": json.loads(m.stats) if m.stats else None,
+            # The sources a sourced answer was given, which it cited, and its grounding.
+            "checks": json.loads(m.checks) if m.checks else None,
             "created_at": m.created_at,
         }
         for m in assistant.messages(conversation_id)

@@ -150,6 +150,9 @@ class Message(SQLModel, table=True):
     backend: str | None = Field(default=None, max_length=40)
     model: str | None = Field(default=None, max_length=200)
     stats: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
+    # JSON of the checks of a sourced answer: its citations, which it cited, and the
+    # grounding of each sentence (`assistant.service.Checks`); NULL when nothing was checked.
+    checks: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = _timestamp()
 
 
