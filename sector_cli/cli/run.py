@@ -45,8 +45,10 @@ async def _read_fd(fd: int) -> AsyncIterator[bytes]:
     import asyncio
     import threading
 
+    from sector_cli.runs.live import LiveInput
+
     loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    live = LiveInput()
 
     def reader() -> None:  # a thread: blocking reads of a terminal cannot be awaited portably
         while True:
@@ -54,12 +56,12 @@ async def _read_fd(fd: int) -> AsyncIterator[bytes]:
                 chunk = os.read(fd, 65536)
             except OSError:
                 chunk = b""
-            loop.call_soon_threadsafe(queue.put_nowait, chunk)
+            live.feed_threadsafe(loop, chunk)
             if not chunk:
                 return
 
     threading.Thread(target=reader, daemon=True).start()
-    while chunk := await queue.get():
+    async for chunk in live.stream():
         yield chunk
 
 
@@ -234,9 +236,8 @@ def run(
     prepared = runs.prepare(request)
     for line in prepared.left_out:
         warn(line)
-    source, job = prepared.source, prepared.job
     live = None if isinstance(fed, bytes) else fed
-    _drive(runs.start(source, job, runs.runner(runner), live, trace=trace), as_json)
+    _drive(runs.launch(prepared, runner, live, trace=trace), as_json)
 
 
 def _read_input(path: Path) -> bytes:
@@ -386,9 +387,7 @@ def runs_replay(
         print(json.dumps(result.to_wire()))
     else:
         sys.stderr.write(verdict_line(execution.run_id, execution.runner, finished) + "\n")
-        same = "same verdict" if result.same_verdict else "verdict changed"
-        print(f"{same}: {result.original.verdict} -> {result.replay.verdict}")
-        print("\n".join(result.diff) if result.diff else "same output")
+        print("\n".join(result.summary()))
     raise typer.Exit(result.exit_code)
 
 

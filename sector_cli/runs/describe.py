@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import shlex
 
-from sector_cli.plugins.runner import Limits, RunFinished
+from sector_cli.plugins.runner import Limits, RunFinished, Verdict
+from sector_cli.store.models import Run
 
 UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
 
@@ -64,3 +65,20 @@ def verdict_line(run_id: int, runner: str, finished: RunFinished) -> str:
     parts.append(f"{human_bytes(finished.peak_memory)} peak")
     parts.append(f"run #{run_id} ({runner})")
     return " · ".join(parts)
+
+
+def recorded_verdict_line(run: Run) -> str:
+    """`verdict_line` of a recorded run (one that was stopped, or one from the history);
+    a run without a verdict yet is `running`."""
+    if run.verdict is None or run.id is None:
+        return f"running · run #{run.id} ({run.runner})"
+    finished = RunFinished(
+        Verdict(run.verdict),
+        run.exit_code,
+        run.wall or 0.0,
+        run.cpu,
+        run.peak_memory,
+        run.wall or 0.0,
+        run.detail or "",
+    )
+    return verdict_line(run.id, run.runner, finished)

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import difflib
 import json
+import os
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import asdict, dataclass, field, replace
@@ -34,7 +35,7 @@ from sector_cli.plugins.runner import (
     RunStarted,
     Verdict,
 )
-from sector_cli.runs.prepare import Prepared, RunRequest, image_for, prepare
+from sector_cli.runs.prepare import SNIPPET, Prepared, RunRequest, image_for, prepare
 from sector_cli.runs.records import run_details_wire
 from sector_cli.store import blobs
 from sector_cli.store.engine import Store
@@ -103,6 +104,14 @@ class Replay:
     def exit_code(self) -> int:
         """0 when the replay did as the original did, else 1 (a check in a script)."""
         return 0 if self.same_verdict and self.same_output else 1
+
+    def summary(self) -> list[str]:
+        """What every front end says of a replay: the verdicts, then the output's diff."""
+        same = "same verdict" if self.same_verdict else "verdict changed"
+        return [
+            f"{same}: {self.original.verdict} -> {self.replay.verdict}",
+            *(self.diff or ["same output"]),
+        ]
 
     def to_wire(self) -> dict[str, Any]:
         return {
@@ -251,6 +260,18 @@ class Runs:
         execution = self._record(source, job, runner, stdin, replay_of)
         return self._program_output(execution) if trace else execution
 
+    def launch(
+        self,
+        prepared: Prepared,
+        runner_name: str | None = None,
+        stdin: AsyncIterator[bytes] | None = None,
+        trace: bool = False,
+    ) -> Execution:
+        """Start a prepared request on the runner named, or the configured one."""
+        return self.start(
+            prepared.source, prepared.job, self.runner(runner_name), stdin, trace=trace
+        )
+
     def _program_output(self, execution: Execution) -> Execution:
         """A traced run's events as a run's: the program's output decoded from the trace."""
         from sector_cli.viz.trace import program_events
@@ -395,6 +416,16 @@ class Runs:
         with self.store.session() as session:
             return list(session.exec(query).all())
 
+    def by_file(self, root: Path, limit: int = 1000) -> dict[str, list[Run]]:
+        """This project's recent runs of files, newest first, by path relative to `root`
+        (a run's source is its path as given: absolute, or taken as relative to `root`)."""
+        found: dict[str, list[Run]] = {}
+        for run in self.history(self.project_id, limit=limit):
+            relative = _relative_source(run.source, root)
+            if relative is not None:
+                found.setdefault(relative, []).append(run)
+        return found
+
     def events(self, run_id: int) -> list[RunEventRow]:
         self.get(run_id)
         with self.store.session() as session:
@@ -451,6 +482,18 @@ def _program_ran(event: RunEvent) -> bool:
     if isinstance(event, Output):
         return event.stream == "stdout"
     return isinstance(event, RunFinished)
+
+
+def _relative_source(source: str, root: Path) -> str | None:
+    """A run's source as a path relative to `root`, if it is a file under it."""
+    if source == SNIPPET:
+        return None
+    path = Path(source)
+    absolute = path if path.is_absolute() else root / path
+    try:
+        return Path(os.path.normpath(absolute)).relative_to(root).as_posix()
+    except ValueError:
+        return None
 
 
 def _without_files(job: RunJob) -> bytes:
