@@ -22,6 +22,7 @@ from sector_cli.export.model import (
     Paragraph,
     Section,
     Table,
+    safe_link,
 )
 from sector_cli.viz.drawing import FONT, esc
 from sector_cli.viz.drawing.svg import CONTROLS, SCRIPT
@@ -126,8 +127,9 @@ def inline_html(spans: Inline) -> str:
             text = f"<strong>{text}</strong>"
         if span.italic:
             text = f"<em>{text}</em>"
-        if span.link and span.link.startswith(("http://", "https://", "mailto:")):
-            text = f'<a href="{esc(span.link)}">{text}</a>'  # a link is followed only if clicked
+        link = safe_link(span)
+        if link:
+            text = f'<a href="{esc(link)}">{text}</a>'  # followed only when clicked
         parts.append(text)
     return "".join(parts)
 

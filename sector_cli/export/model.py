@@ -25,6 +25,14 @@ class Span:
 
 
 Inline = tuple[Span, ...]
+SAFE_LINKS = ("http://", "https://", "mailto:")
+
+
+def safe_link(span: Span) -> str | None:
+    """The span's link if a reader may follow it: a web or mail address, never a script
+    (`javascript:`), a local file or a data URI that a model's answer could carry."""
+    link = (span.link or "").strip()
+    return link if link.lower().startswith(SAFE_LINKS) else None
 
 
 def plain(text: str) -> Inline:

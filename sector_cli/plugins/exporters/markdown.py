@@ -15,6 +15,7 @@ from sector_cli.export.model import (
     Inline,
     Paragraph,
     Table,
+    safe_link,
 )
 from sector_cli.plugins.exporter import Exporter, ExportOptions, Target, Written
 
@@ -121,8 +122,9 @@ def inline(spans: Inline) -> str:
             text = f"**{text}**"
         if span.italic:
             text = f"*{text}*"
-        if span.link:
-            text = f"[{text}](<{span.link}>)"
+        link = safe_link(span)
+        if link and not any(c in link for c in "<>\n"):
+            text = f"[{text}](<{link}>)"
         parts.append(text)
     return "".join(parts)
 
