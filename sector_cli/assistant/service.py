@@ -273,6 +273,17 @@ class Assistant:
             )
             return list(session.exec(query).all())
 
+    def message(self, message_id: int) -> MessageRow:
+        """One message, by its number (`done` events and `history show --json` give it)."""
+        with self.store.session() as session:
+            found = session.get(MessageRow, message_id)
+        if found is None:
+            raise NotFoundError(
+                f"no message #{message_id}",
+                "Run `sector history show CONVERSATION --json` to see the messages' numbers",
+            )
+        return found
+
     def remove(self, conversation_id: int) -> Conversation:
         found = self.conversation(conversation_id)
         with self.store.session() as session:
