@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from sector_cli.cli.options import Json, Out
-
-if TYPE_CHECKING:
-    from sector_cli.viz.network import Network
 
 
 def nn(
@@ -58,18 +55,21 @@ def nn(
     A Python file runs in the local sandbox, on zeros of --input-shape.
     FLOPs are estimates: one multiply-add counts as 2.
     """
-    from sector_cli.cli.output import Output, console
+    from sector_cli.cli.output import Output, console, warn
+    from sector_cli.services import open_services
     from sector_cli.viz.network import (
         make_view,
         parse_input_shapes,
         read_network,
         render_terminal,
+        sandbox_reader,
         to_json,
         write_drawing,
     )
 
     output = Output(as_json)
-    network = read_network(model, parse_input_shapes(input_shape), module, _read_torch)
+    reader = sandbox_reader(open_services, warn)  # services opened for a Python file alone
+    network = read_network(model, parse_input_shapes(input_shape), module, reader)
     view = make_view(network, expand or [])
     if out is not None:
         write_drawing(view, out)
@@ -80,17 +80,3 @@ def nn(
     if out is not None:
         sys.stdout.flush()
         console(stderr=True).print(f"wrote {out}", markup=False)
-
-
-def _read_torch(path: Path, shapes: list[tuple[int, ...]], module: str | None) -> Network:
-    """A Python file; the services are opened for it alone (an ONNX file needs none)."""
-    from functools import partial
-
-    from sector_cli.cli.output import warn
-    from sector_cli.plugins.runner import Runner
-    from sector_cli.services import open_services
-    from sector_cli.viz.network import read_torch_model
-
-    services = open_services()
-    runners = partial(services.plugin, Runner)
-    return read_torch_model(path, shapes, module, services.settings, runners, warn)

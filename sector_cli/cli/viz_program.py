@@ -34,28 +34,18 @@ Stdin = Annotated[Path | None, typer.Option("--stdin", help="Feed the traced FIL
 def trace_options(
     runner: str | None, timeout: float | None, memory: str | None, stdin: Path | None
 ) -> TraceOptions:
-    from sector_cli.viz.trace import TraceOptions
+    from sector_cli.viz.trace import trace_options as options
 
-    return TraceOptions(
-        runner=runner,
-        timeout=timeout,
-        memory=memory,
-        stdin=_read(stdin) if stdin is not None else b"",
-    )
+    return options(runner, timeout, memory, stdin)
 
 
 def check_before_running(target: str, out: Path | None, var: str | None = None) -> None:
     """Options that would fail after a FILE ran fail now, before a run is made and kept."""
-    from sector_cli.viz.trace import check_out, check_var
+    from sector_cli.viz.trace import check_out, check_program_var
 
     check_out(out)
-    path = Path(target)
-    if var is not None and path.is_file():  # a RUN is not run again: the trace decides
-        try:
-            source = path.read_bytes()
-        except OSError:
-            return  # tracing it says why it cannot be read
-        check_var(source, target, var)
+    if var is not None:
+        check_program_var(target, var)
 
 
 def open_program(target: str, options: TraceOptions) -> Trace:
@@ -68,12 +58,3 @@ def open_program(target: str, options: TraceOptions) -> Trace:
 def tutor(target: str, options: TraceOptions) -> dict[str, Any]:
     """Python Tutor's trace of a FILE (traced now) or a RUN."""
     return open_program(target, options).to_tutor()
-
-
-def _read(path: Path) -> bytes:
-    from sector_cli.errors import UsageError
-
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"cannot read --stdin {path}: {exc.strerror}", "Check the path") from None

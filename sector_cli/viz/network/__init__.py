@@ -17,7 +17,12 @@ from sector_cli.viz.network.model import (
 )
 from sector_cli.viz.network.onnx_reader import read_onnx
 from sector_cli.viz.network.render import render_terminal, write_drawing
-from sector_cli.viz.network.torch_reader import choose_runner, read_torch, read_torch_model
+from sector_cli.viz.network.torch_reader import (
+    choose_runner,
+    read_torch,
+    read_torch_model,
+    sandbox_reader,
+)
 
 __all__ = [
     "Layer",
@@ -33,6 +38,7 @@ __all__ = [
     "read_torch",
     "read_torch_model",
     "render_terminal",
+    "sandbox_reader",
     "to_json",
     "write_drawing",
 ]

@@ -30,6 +30,8 @@ from sector_cli.viz.network.model import Layer, Network, Shape, Tensor
 
 if TYPE_CHECKING:
     from sector_cli.config.settings import Settings
+    from sector_cli.services import Services
+    from sector_cli.viz.network.model import Reader
 
 PROBE = Path(__file__).with_name("torch_probe.py")
 PROBE_NAME = "_sector/nn_probe.py"
@@ -219,6 +221,20 @@ def read_torch_model(
         warn(warning)
     timeout, memory = settings.get(keys.RUNS_TIMEOUT), settings.get(keys.RUNS_MEMORY)
     return read_torch(path, shapes, module, runner, timeout, memory)
+
+
+def sandbox_reader(services: Callable[[], Services], warn: Callable[[str], None]) -> Reader:
+    """The `read_network` reader of Python files for a front end: `services` is called only
+    when a Python file is read (an ONNX file needs none)."""
+
+    def read(path: Path, shapes: list[tuple[int, ...]], module: str | None) -> Network:
+        from functools import partial
+
+        opened = services()
+        runners = partial(opened.plugin, Runner)
+        return read_torch_model(path, shapes, module, opened.settings, runners, warn)
+
+    return read
 
 
 def _shape(value: Any) -> Shape | None:

@@ -5,10 +5,10 @@ structures) read the Python Tutor form this package produces."""
 
 from __future__ import annotations
 
-from sector_cli.viz.trace.checks import check_out, check_var
+from sector_cli.viz.trace.checks import check_out, check_program_var, check_var
 from sector_cli.viz.trace.job import ProgramSyntaxError, is_traced, max_steps, traced_job
 from sector_cli.viz.trace.live import program_events
-from sector_cli.viz.trace.load import TraceOptions, open_trace, tutor_trace
+from sector_cli.viz.trace.load import TraceOptions, open_trace, trace_options, tutor_trace
 from sector_cli.viz.trace.model import Frame, State, Step, Trace
 from sector_cli.viz.trace.tutor_format import (
     VALUE_NAMES,
@@ -52,6 +52,7 @@ __all__ = [
     "TraceOptions",
     "build_view",
     "check_out",
+    "check_program_var",
     "check_var",
     "current_frame",
     "heap_entry",
@@ -71,6 +72,7 @@ __all__ = [
     "run_of",
     "sequence_items",
     "stop_message",
+    "trace_options",
     "traced_job",
     "tutor_trace",
     "value_text",

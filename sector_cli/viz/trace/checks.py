@@ -38,3 +38,16 @@ def check_var(source: bytes, label: str, var: str) -> None:
                 f"{label} has no variable {var}: {part!r} does not occur in it",
                 "Name a global, or a local as func:name",
             )
+
+
+def check_program_var(target: str, var: str) -> None:
+    """`check_var` on a FILE about to be traced; a RUN is not run again, so its trace
+    decides."""
+    path = Path(target)
+    if not path.is_file():
+        return
+    try:
+        source = path.read_bytes()
+    except OSError:
+        return  # tracing it says why it cannot be read
+    check_var(source, target, var)

@@ -45,6 +45,25 @@ class TraceOptions:
     args: tuple[str, ...] = ()
 
 
+def trace_options(
+    runner: str | None, timeout: float | None, memory: str | None, stdin: Path | None
+) -> TraceOptions:
+    """How to trace a FILE, from what a front end was given (`stdin`: a file to feed it)."""
+    return TraceOptions(
+        runner=runner,
+        timeout=timeout,
+        memory=memory,
+        stdin=_read_stdin(stdin) if stdin is not None else b"",
+    )
+
+
+def _read_stdin(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read --stdin {path}: {exc.strerror}", "Check the path") from None
+
+
 def open_trace(runs: Runs, target: str, options: TraceOptions | None = None) -> Trace:
     """The trace of a RUN, or of a FILE traced now (and kept as a new run)."""
     found = resolve_target(target)
