@@ -326,9 +326,7 @@ def _quote(blocks: list[Block]) -> list[Block]:
 
 
 def _text_of(block: Block) -> str:
-    if isinstance(block, Paragraph):
-        return block.text
-    if isinstance(block, Code | Note | Heading):
+    if isinstance(block, Paragraph | Code | Note | Heading):
         return block.text
     if isinstance(block, BulletList):
         return "\n".join("".join(s.text for s in item) for item in block.items)
