@@ -22,6 +22,7 @@ from sector_cli.export.model import (
     Paragraph,
     Span,
     Table,
+    safe_link,
 )
 from sector_cli.export.raster import svg_to_png
 from sector_cli.plugins.exporter import Exporter, ExportOptions, Target, Written
@@ -121,19 +122,19 @@ class _Writer:
 
     def spans(self, paragraph: WordParagraph, spans: Inline) -> None:
         for span in spans:
-            if span.link:
-                self.link(paragraph, span)
+            link = safe_link(span)
+            if link:
+                self.link(paragraph, span, link)
             else:
                 _styled_run(paragraph, span)
 
-    def link(self, paragraph: WordParagraph, span: Span) -> None:
+    def link(self, paragraph: WordParagraph, span: Span, link: str) -> None:
         """A hyperlink that opens in a browser (python-docx has no call for one)."""
         from docx.opc.constants import RELATIONSHIP_TYPE
         from docx.oxml import OxmlElement
         from docx.oxml.ns import qn
 
-        assert span.link is not None
-        rel = paragraph.part.relate_to(span.link, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+        rel = paragraph.part.relate_to(link, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
         hyperlink = OxmlElement("w:hyperlink")
         hyperlink.set(qn("r:id"), rel)
         paragraph._p.append(hyperlink)

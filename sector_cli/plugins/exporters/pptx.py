@@ -27,6 +27,7 @@ from sector_cli.export.model import (
     Paragraph,
     Span,
     Table,
+    safe_link,
 )
 from sector_cli.export.raster import svg_to_png
 from sector_cli.plugins.exporter import Exporter, ExportOptions, Target, Written
@@ -632,6 +633,7 @@ def _set_text(
     frame.text = text
     for paragraph in frame.paragraphs:
         paragraph.alignment = PP_ALIGN.CENTER if centred else PP_ALIGN.LEFT
+        paragraph.line_spacing = Pt(_line_height(size))
         for run in paragraph.runs:
             run.font.size = Pt(size)
             run.font.bold = bold
@@ -650,8 +652,9 @@ def _span_run(paragraph: _Paragraph, span: Span, text: str | None, size: float, 
         _monospace(run)
     else:
         run.font.color.rgb = _rgb(INK_HEX)
-    if span.link:
-        run.hyperlink.address = span.link
+    link = safe_link(span)
+    if link:  # a web or mail address only: never a script or a local file
+        run.hyperlink.address = link
     return run
 
 
