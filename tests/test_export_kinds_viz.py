@@ -24,7 +24,7 @@ from sector_cli.viz.structures import Array, animate
 from sector_cli.viz.trace import Trace, open_trace
 from tests.test_viz_calltree import expected_fib_calls
 from tests.test_viz_ds import BUBBLE
-from tests.test_viz_nn import CNN, cnn
+from tests.test_viz_nn import CNN, SEQUENTIAL, cnn
 from tests.test_viz_phases import C_SOURCE
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -396,6 +396,18 @@ def test_the_phases_of_a_c_file_compiled_in_the_sandbox(exports, workdir, local_
     assert "```c\n#include <stdio.h>" in (workdir / "c.md").read_text(encoding="utf-8")
 
 
+def test_c_phases_without_a_sandbox_exit_1_naming_doctor(
+    sector, workdir, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    write(workdir, "sum.c", C_SOURCE)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no bwrap, no docker client config
+    result = sector("export", "phases", "sum.c", "-f", "md", "-r", "local")
+    viz = sector("viz", "phases", "sum.c", "-r", "local")
+    assert result.exit_code == 1 == viz.exit_code, result.output
+    assert "sector doctor" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in workdir.iterdir()) == ["sum.c"]
+
+
 def test_the_syntax_tree_of_a_file(exports, workdir) -> None:  # type: ignore[no-untyped-def]
     write(workdir, "fib.py", FIB)
     exports.export("ast", "fib.py", format="html", out="a.html")
@@ -436,6 +448,24 @@ def test_a_network_from_an_onnx_file(exports, workdir) -> None:  # type: ignore[
     text = (workdir / "nn.md").read_text(encoding="utf-8")
     assert f"{sum(p for _, p, _ in CNN.values()):,} parameters" in text
     markdown_pictures(workdir / "nn.md")
+
+
+def test_a_pytorch_module_probed_in_the_local_sandbox(
+    sector_home, workdir, local_runner, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("torch")
+    monkeypatch.setenv("SECTOR_RUNNER", "docker")  # the image has no torch: local, and a note
+    write(workdir, "seq.py", SEQUENTIAL)
+    exports = Exports(open_services())
+    request = ExportRequest(input_shape="1,3,32,32")
+    report = exports.export("nn", "seq.py", format="html", out="seq.html", request=request)
+    page = read_page(workdir / "seq.html")
+    cells = page.sections[1]["cells"]
+    ops = [cells[i + 1] for i in range(0, len(cells), 5)]
+    assert ops == ["Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d", "Flatten", "Linear"]
+    assert cells[-3:-1] == ["1\N{MULTIPLICATION SIGN}10", f"{2048 * 10 + 10:,}"]
+    (warning,) = report.notes
+    assert "no torch" in warning and page.notes == [warning]
 
 
 def test_a_model_that_cannot_be_read_is_one_line(exports, workdir) -> None:  # type: ignore[no-untyped-def]

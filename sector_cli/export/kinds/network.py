@@ -47,14 +47,14 @@ def build_nn(ref: str, request: ExportRequest, services: Services) -> Document:
 
 def _layers(network: Network) -> Table:
     """Every layer in order, the blocks it sits in part of its name."""
-    from sector_cli.viz.network.model import format_count, format_flops, format_shape
+    from sector_cli.viz.network.model import format_flops, format_shape
 
     rows = []
     for layer in network.layers[:MAX_LAYERS]:
         shapes = [network.shape(tensor) for tensor in layer.outputs]
         shape = format_shape(shapes[0], len(shapes) - 1) if shapes else "?"
         flops = format_flops(layer.flops or 0, 1 if layer.flops is None else 0)
-        rows.append((layer.name, layer.op, shape, format_count(layer.params), flops))
+        rows.append((layer.name, layer.op, shape, f"{layer.params:,}", flops))  # as viz nn
     return Table(
         ("layer", "operation", "output shape", "parameters", "FLOPs"),
         tuple(rows),
