@@ -251,7 +251,7 @@ def _stream(heading: str, name: str, text: str, hint: str) -> Section:
 def capped(text: str, whose: str, hint: str) -> tuple[str, Note | None]:
     """The first MAX_LINES lines (and MAX_CHARS characters) of `text`, and a note saying
     how much there is when that is not all of it."""
-    text = text.removesuffix("\n")
+    text = text.replace("\r\n", "\n").removesuffix("\n")  # Windows' line ends are line ends
     lines = text.count("\n") + 1
     if lines <= MAX_LINES and len(text) <= MAX_CHARS:
         return text, None
