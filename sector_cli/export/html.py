@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from datetime import UTC
 from typing import Literal
 
 from sector_cli.export.highlight import Line, coloured_lines
@@ -81,11 +82,29 @@ def render_html(document: Document, medium: Medium = "screen") -> str:
     controls = CONTROLS.replace("{last}", str(len(document.sections) - 1)) if stepping else ""
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        f'<meta name="generator" content="Sector {esc(document.meta.version)}">'
-        f"<title>{esc(document.title)}</title><style>{style}</style></head>\n<body>\n"
+        f"{_properties(document)}<title>{esc(document.title)}</title>"
+        f"<style>{style}</style></head>\n<body>\n"
         f'<header><h1>{esc(document.title)}</h1><p class="meta">{esc(document.meta.line())}'
         f"</p></header>\n{''.join(_note(note) for note in document.notes)}{controls}\n"
         f"<main>{sections}</main>\n{SCRIPT if stepping else ''}</body></html>\n"
+    )
+
+
+def _properties(document: Document) -> str:
+    """The page's properties, which WeasyPrint also writes into a PDF's: author, subject
+    (the kind), keywords, date."""
+    meta = document.meta
+    created = meta.created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    keywords = ", ".join(["Sector", meta.kind, *([meta.project] if meta.project else [])])
+    return "".join(
+        f'<meta name="{name}" content="{esc(content)}">'
+        for name, content in (
+            ("generator", f"Sector {meta.version}"),
+            ("author", "Sector"),
+            ("description", meta.kind),
+            ("keywords", keywords),
+            ("dcterms.created", created),
+        )
     )
 
 
