@@ -190,6 +190,10 @@ def test_a_trace_exported_with_steps_3_to_7(exports, workdir, local_runner) -> N
         line = trace.step(number - 1).line
         assert section["heading"][0].startswith(f"step {number} of {len(trace)} · line {line}")
         assert section["marked"] == [str(line)]  # the current line, and it alone, lit
+        state = trace.state(number - 1)
+        names = set(state.globals) | {n for f in state.shown_frames() for n in f.variables}
+        names = {"return value" if n == "__return__" else n for n in names}
+        assert names and names <= set(section["cells"])  # every variable in the table
     assert "square" in page.sections[-1]["cells"]  # the frames' variables, as a table
     first_picture = svg_texts(page.pictures[0])
     assert any(text.startswith("step 3 of") for text in first_picture)

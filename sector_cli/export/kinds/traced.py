@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from sector_cli.services import Services
     from sector_cli.viz.drawing import Svg
     from sector_cli.viz.trace import StepView, Trace
+    from sector_cli.viz.trace.view import FrameView
 
 MAX_STEPS = 200  # sections of a trace (or frames of a ds) without --steps
 SOURCE_LINES = 60  # a longer program shows this many lines around the current one
@@ -131,19 +132,22 @@ def _source(view: StepView) -> Code:
 
 
 def _frames_table(view: StepView) -> Table:
-    rows = [
-        (frame.title + (" (current)" if frame.current else ""), name, _cut(value.plain()))
-        for frame in view.frames
-        for name, value in frame.variables
-    ]
-    if not rows:
-        rows = [(view.frames[0].title if view.frames else "Global frame", "", "(no variables)")]
+    rows: list[tuple[str, str, str]] = []
+    for frame in view.frames:
+        cells = [(name, _cut(value.plain())) for name, value in frame.variables]
+        # The frame named on its first row only: the rows under it are its variables.
+        for position, (name, value) in enumerate(cells or [("", "(no variables)")]):
+            rows.append((_frame_title(frame) if position == 0 else "", name, value))
     return Table(
         ("frame", "variable", "value"),
         tuple(rows),
         caption="Variables (→ #N: the heap object N in the drawing)",
         monospace=frozenset({1, 2}),
     )
+
+
+def _frame_title(frame: FrameView) -> str:
+    return frame.title + (" (current)" if frame.current else "")
 
 
 def _output(text: str, caption: str) -> list[Block]:
