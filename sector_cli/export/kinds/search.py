@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sector_cli.errors import UsageError
 from sector_cli.export.kinds import ExportRequest, meta_for
 from sector_cli.export.kinds.run import capped, language_of
+from sector_cli.export.markdown_blocks import blocks_of
 from sector_cli.export.model import Block, Code, Document, Paragraph, Section, Span, Table
 
 if TYPE_CHECKING:
@@ -60,13 +61,17 @@ def hit_section(number: int, hit: Hit) -> Section:
         + " and ".join(hit.retrievers),
         italic=True,
     )
-    blocks: list[Block] = [Paragraph((Span(hit.path, code=True),)), Paragraph((found,))]
+    # The heading's label names the file as the user knows it; the absolute path (a home
+    # folder's name) stays out of a document that is handed in.
+    blocks: list[Block] = [Paragraph((found,))]
     if hit.title:
         blocks.append(Paragraph((Span(hit.title, bold=True),)))
     text, note = capped(hit.body.strip("\n"), "The passage has", "See it whole in the file")
     language = "" if hit.format in PROSE else language_of(hit.path, hit.format)
     if language:
         blocks.append(Code(text, language, hit.line_start or 1, numbered=True))
+    elif hit.format == "markdown":
+        blocks += blocks_of(text)
     else:
         blocks += [Paragraph.of(part) for part in text.split("\n\n") if part.strip()]
     blocks += [note] if note else []
