@@ -16,12 +16,15 @@ from docx.oxml.ns import qn
 from docx.shared import Emu
 from PIL import Image
 
+from sector_cli.export.kinds import ExportRequest
 from sector_cli.export.model import BulletList, Document, Paragraph, Section, Span, plain
 from sector_cli.export.service import Exports
 from sector_cli.plugins.exporter import ExportOptions
 from sector_cli.plugins.exporters.docx import CODE_STYLE, DocxExporter
 from sector_cli.services import open_services
 from tests import export_samples
+from tests.test_export_kinds_text import run
+from tests.test_export_kinds_viz import SQUARES
 
 # Fonts whose every character has the same advance (what a code listing needs).
 MONOSPACED = {"DejaVu Sans Mono", "Consolas", "Courier New", "Liberation Mono", "Menlo"}
@@ -258,3 +261,54 @@ def assert_not_blank(image: Image.Image) -> None:
     assert high - low > 100  # dark strokes and text on a light ground
     dark = sum(grey.histogram()[:128])
     assert 0.002 < dark / (grey.width * grey.height) < 0.5
+
+
+# real runs and traces, in the local sandbox
+
+
+def test_a_real_run_exported_as_docx(sector, workdir, local_runner, tmp_path) -> None:
+    (workdir / "sums.py").write_text(
+        "total = 0\nfor i in range(10):\n    total += i * i\nprint(total)\n"
+    )
+    number = run(sector, "sums.py")
+    out = tmp_path / "out" / "run.docx"
+    out.parent.mkdir()
+    report = Exports(open_services()).export("run", str(number), out=str(out))
+    assert report.format == "docx" and report.path == str(out)
+    word = docx.Document(str(out))
+    assert styled(word, "Title") == [f"Run #{number}: sums.py"]
+    assert {"Program", "Output"} <= set(styled(word, "Heading 1"))
+    code = [p for p in word.paragraphs if p.style.name == CODE_STYLE]
+    assert [p.text for p in code[:4]] == [
+        "1  total = 0",
+        "2  for i in range(10):",
+        "3      total += i * i",
+        "4  print(total)",
+    ]
+    assert "285" in [p.text for p in code]  # its output, as text
+    assert "accepted" in text_of(word) and word.tables
+
+
+def test_a_real_trace_exported_as_docx(workdir, local_runner, tmp_path) -> None:
+    (workdir / "squares.py").write_text(SQUARES)
+    out = tmp_path / "out" / "trace.docx"
+    out.parent.mkdir()
+    request = ExportRequest(runner="local", steps="3-5")
+    Exports(open_services()).export("trace", "squares.py", out=str(out), request=request)
+    word = docx.Document(str(out))
+    headings = [p for p in word.paragraphs if p.style.name == "Heading 1"]
+    assert [p.text.split(" · ")[0] for p in headings] == [f"step {n} of 55" for n in (3, 4, 5)]
+    assert all(p.paragraph_format.page_break_before for p in headings)  # a page a step
+    assert len(word.inline_shapes) == 3 and len(word.tables) == 3
+    for shape in word.inline_shapes:
+        embed = shape._inline.graphic.graphicData.pic.blipFill.blip.embed
+        assert_not_blank(Image.open(io.BytesIO(word.part.related_parts[embed].blob)))
+    # Each step's source marks the step's own line.
+    lines = [int(p.text.split(" · ")[1].removeprefix("line ")) for p in headings]
+    marked = [
+        int(p.text.split()[0])
+        for p in word.paragraphs
+        if p.style.name == CODE_STYLE and p._p.pPr.find(qn("w:shd")) is not None
+    ]
+    assert marked == lines
+    assert [t.cell(0, 0).text for t in word.tables] == ["frame"] * 3

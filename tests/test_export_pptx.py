@@ -16,6 +16,7 @@ from PIL import Image, ImageFont
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.util import Emu
 
+from sector_cli.export.kinds import ExportRequest
 from sector_cli.export.model import Code, Document, Paragraph, Section, Table
 from sector_cli.export.service import Exports
 from sector_cli.plugins.exporter import ExportOptions
@@ -23,6 +24,8 @@ from sector_cli.plugins.exporters.pptx import PptxExporter
 from sector_cli.services import open_services
 from tests import export_samples
 from tests.test_export_docx import MONOSPACED, assert_not_blank
+from tests.test_export_kinds_text import run
+from tests.test_export_kinds_viz import FIB, SQUARES
 
 WIDESCREEN = (12192000, 6858000)  # 13.333 x 7.5 inches
 
@@ -247,9 +250,9 @@ def text_height(frame: Any, width: int) -> int:
         indent = int(paragraph._p.pPr.get("marL", 0)) if paragraph._p.pPr is not None else 0
         room = inner - indent / 12700 * 10
         lines, used = 1, 0.0
-        for run in paragraph.runs:
-            font = _font(run.font.size.pt, run.font.name in MONOSPACED)
-            for word in _words(run.text):
+        for piece in paragraph.runs:
+            font = _font(piece.font.size.pt, piece.font.name in MONOSPACED)
+            for word in _words(piece.text):
                 if word.startswith("\v"):  # a line break inside the paragraph
                     lines, used, word = lines + 1, 0.0, word.lstrip("\v")
                 advance = font.getlength(word)
@@ -266,3 +269,57 @@ def _words(text: str) -> list[str]:
     import re
 
     return re.findall(r"\v?[^\s\v]+[^\S\v]*|\v?[^\S\v]+|\v", text)
+
+
+# real runs and traces, in the local sandbox
+
+
+def test_a_real_trace_is_a_slide_a_step_with_its_source_in_the_notes(
+    workdir, local_runner, tmp_path
+) -> None:
+    (workdir / "squares.py").write_text(SQUARES)
+    out = tmp_path / "out" / "trace.pptx"
+    out.parent.mkdir()
+    request = ExportRequest(runner="local", steps="3-5")
+    report = Exports(open_services()).export("trace", "squares.py", out=str(out), request=request)
+    deck = pptx.Presentation(str(out))
+    assert report.written.slides == len(deck.slides) == 4  # the title and one a step
+    for slide in list(deck.slides)[1:]:
+        assert_on_the_slide(deck, slide)
+        (picture,) = pictures(slide)
+        assert picture.width > deck.slide_width * 0.6  # the drawing is the slide
+        assert_not_blank(Image.open(io.BytesIO(picture.image.blob)))
+        # The source and the variables, which the drawing shows, are in the speaker notes,
+        # the step's line pointed at.
+        line = int(slide.shapes.title.text_frame.text.split(" · ")[1].removeprefix("line "))
+        notes = slide.notes_slide.notes_text_frame
+        assert f"{line} → " in notes.text and "total = 0" in notes.text
+        assert "frame | variable | value" in notes.text
+        code = [p.runs[0] for p in notes.paragraphs if "total = 0" in p.text]
+        assert code and all(r.font.name in MONOSPACED for r in code)
+
+
+def test_a_real_call_tree_and_run(sector, workdir, local_runner, tmp_path) -> None:
+    (workdir / "fib.py").write_text(FIB)
+    exports = Exports(open_services())
+    tree = tmp_path / "out" / "calls.pptx"
+    tree.parent.mkdir()
+    exports.export("calltree", "fib.py", out=str(tree), request=ExportRequest(runner="local"))
+    deck = pptx.Presentation(str(tree))
+    assert titles(deck) == ["Call tree of fib.py", "Calls made by fib.py"]
+    (picture,) = pictures(deck.slides[1])
+    assert_on_the_slide(deck, deck.slides[1])
+    assert abs(picture.left + picture.width / 2 - deck.slide_width / 2) < Emu(12700)
+    assert_not_blank(Image.open(io.BytesIO(picture.image.blob)))
+
+    number = run(sector, "fib.py")
+    out = tmp_path / "out" / "run.pptx"
+    exports.export("run", str(number), out=str(out))
+    deck = pptx.Presentation(str(out))
+    assert titles(deck)[0] == f"Run #{number}: fib.py"
+    output = next(s for s in deck.slides if s.shapes.title.text_frame.text == "Output")
+    assert code_box(output).text_frame.text == "5"
+    program = next(s for s in deck.slides if s.shapes.title.text_frame.text == "Program")
+    runs = [r for p in code_box(program).text_frame.paragraphs for r in p.runs if r.text.strip()]
+    assert "def fib(n):" in code_box(program).text_frame.text
+    assert all(r.font.name in MONOSPACED for r in runs)

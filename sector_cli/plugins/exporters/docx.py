@@ -80,8 +80,9 @@ class _Writer:
     def __init__(self, word: WordDocument, options: ExportOptions) -> None:
         self.word = word
         self.options = options
-        self.figures = 0
-        self.tables = 0
+        self.pictures = 0
+        self.figures = 0  # captioned ones
+        self.tables = 0  # captioned ones
 
     # the whole document
 
@@ -209,8 +210,8 @@ class _Writer:
         columns = max([len(table.header), *(len(row) for row in table.rows)], default=0)
         if columns == 0:
             return
-        self.tables += 1
         if table.caption:
+            self.tables += 1
             self.caption(table.caption, keep_with_next=True, label="Table", number=self.tables)
         grid = self.word.add_table(rows=0, cols=columns)
         grid.style = self.word.styles["Table Grid"]
@@ -239,11 +240,13 @@ class _Writer:
         self.word.add_picture(io.BytesIO(png), width=Inches(width), height=Inches(height))
         paragraph = self.word.paragraphs[-1]
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        self.figures += 1
+        self.pictures += 1
         for properties in paragraph._p.iter(_qn("wp:docPr")):
-            properties.set("name", f"Figure {self.figures}")
+            properties.set("name", f"Picture {self.pictures}")
             properties.set("descr", figure.description)
         if figure.caption:
+            # Numbered as Word's SEQ field counts: captioned figures only.
+            self.figures += 1
             paragraph.paragraph_format.keep_with_next = True
             self.caption(figure.caption, label="Figure", number=self.figures, centred=True)
 

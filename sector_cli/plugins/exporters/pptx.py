@@ -438,22 +438,35 @@ class _Deck:
         self.deck = deck
         self.document = document
         self.options = options
-        self.pages: list[tuple[str, list[_Placed]]] = []
+        self.pages: list[tuple[str, list[_Placed], list[Code | Table]]] = []
 
     def draw(self) -> int:
         for section in self.document.sections:
-            flows = [flow for block in section.blocks for flow in _flows(block, self.options)]
+            shown, aside = self.on_the_slide(section.blocks)
+            flows = [flow for block in shown for flow in _flows(block, self.options)]
             parts = paginate(flows)
             heading = " ".join(section.heading.split())
             for number, part in enumerate(parts, start=1):
                 title = f"{heading} ({number}/{len(parts)})" if len(parts) > 1 else heading
-                self.pages.append((title, part))
+                self.pages.append((title, part, aside if number == 1 else []))
         total = 1 + len(self.pages)
         self.title_slide(total)
-        for number, (title, placed) in enumerate(self.pages, start=2):
+        for number, (title, placed, aside) in enumerate(self.pages, start=2):
             slide = self.slide(title, number, total)
             _place(slide, placed)
+            if aside:
+                _speaker_notes(slide, aside)
         return total
+
+    def on_the_slide(self, blocks: tuple[Block, ...]) -> tuple[list[Block], list[Code | Table]]:
+        """A frame of an animation is one slide, the same on each: its picture as large as
+        it goes, with its words and notes; its code and tables (the source, the variables,
+        which the picture draws too) go in the speaker notes, so a step never spills onto a
+        second slide and flipping through the frames does not jump."""
+        if not self.document.frames or not any(isinstance(b, Figure) for b in blocks):
+            return list(blocks), []
+        aside = [b for b in blocks if isinstance(b, Code | Table)]
+        return [b for b in blocks if not isinstance(b, Code | Table)], aside
 
     def title_slide(self, total: int) -> None:
         from pptx.enum.text import MSO_ANCHOR
@@ -500,6 +513,40 @@ class _Deck:
         count = _text_box(slide, MARGIN + BODY_WIDTH * 0.8, FOOTER_TOP, BODY_WIDTH * 0.2, 20)
         _set_text(count, f"{number} / {total}", FOOTER_SIZE, NUMBER_INK)
         count.paragraphs[0].alignment = PP_ALIGN.RIGHT
+
+
+def _speaker_notes(slide: Slide, blocks: list[Code | Table]) -> None:
+    """Code and tables as text in the slide's notes: code lines monospaced and numbered, the
+    marked one pointed at; a table a row a line."""
+    from pptx.util import Pt
+
+    frame = slide.notes_slide.notes_text_frame
+    assert frame is not None
+    first = True
+    for block in blocks:
+        caption = block.caption
+        if caption:
+            paragraph = _next_paragraph(frame, first, 12)
+            first = False
+            run = paragraph.add_run()
+            run.text = caption
+            run.font.bold = True
+        if isinstance(block, Code):
+            lines = block.text.split("\n")
+            width = len(str(block.first_line + len(lines) - 1))
+            for index, line in enumerate(lines):
+                number = block.first_line + index
+                mark = "→" if number in block.marked else " "
+                prefix = f"{number:>{width}} {mark} " if block.numbered else ""
+                paragraph = _next_paragraph(frame, first, 10)
+                first = False
+                _mono_run(paragraph, prefix + line.expandtabs(4), 10, INK_HEX)
+        elif isinstance(block, Table):
+            for row in (block.header, *block.rows) if block.header else block.rows:
+                paragraph = _next_paragraph(frame, first, 12)
+                first = False
+                paragraph.add_run().text = " | ".join(row)
+                paragraph.runs[0].font.size = Pt(12)
 
 
 def paginate(flows: list[_Flow]) -> list[list[_Placed]]:
