@@ -219,6 +219,19 @@ def test_a_run_number_is_a_ref_and_markdown_writes_its_pictures(
     assert "285" in last_output and "stdout so far" in last_output  # what it printed
 
 
+def test_a_traced_file_reads_its_stdin_from_a_file(exports, workdir, local_runner) -> None:  # type: ignore[no-untyped-def]
+    write(workdir, "greet.py", "name = input()\nprint('hello', name)\n")
+    feed = write(workdir, "name.txt", "Ada\n")
+    exports.export("trace", "greet.py", format="md", out="g.md", request=local(stdin=feed))
+    last = (workdir / "g.md").read_text(encoding="utf-8").rsplit("## step ", 1)[1]
+    assert "hello Ada" in last
+    with pytest.raises(UsageError) as raised:
+        exports.export(
+            "trace", "greet.py", format="md", out="h.md", request=local(stdin=workdir / "no.txt")
+        )
+    assert raised.value.message.startswith("cannot read --stdin")
+
+
 def test_a_run_without_a_trace_names_the_next_step(exports, sector, workdir, local_runner) -> None:  # type: ignore[no-untyped-def]
     write(workdir, "squares.py", SQUARES)
     assert sector("run", "squares.py", "-r", "local").exit_code == 0
