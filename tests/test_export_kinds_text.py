@@ -361,3 +361,79 @@ def test_search_of_an_empty_index_names_the_next_step(sector, workdir, tmp_path)
     assert "sector context add PATH" in error.value.hint
     result = sector("export", "document", "   ", "-o", str(tmp_path / "y.md"))
     assert result.exit_code == 2 and "the question is empty" in result.stderr
+
+
+def test_a_snapshot_shows_its_text_files_and_lists_the_rest(
+    sector, workdir, local_runner, tmp_path
+) -> None:
+    (workdir / "main.py").write_text("print(open('data.bin', 'rb').read()[:2])\n")
+    (workdir / "data.bin").write_bytes(b"\x00\x01\x02binary\xff" * 100)
+    for index in range(25):
+        (workdir / f"note{index:02}.txt").write_text(f"note number {index}\n")
+    number = run(sector, "main.py")
+    md = export("run", str(number), tmp_path / "files.md").read_text()
+    assert "print(open('data.bin'" in md and "b'\\x00\\x01'" in md
+    shown = [index for index in range(25) if f"note number {index}\n" in md]
+    assert len(shown) == 20  # the files beside the program, at most
+    assert "| `data.bin` | 1000 B |" in md  # listed, not shown
+    assert "6 more files of the run are listed, not shown" in md
+
+
+# what is kept of an answer's checks ---------------------------------------------------------
+
+
+def test_answers_saved_before_checks_were_kept_survive_the_migration(database_url: str) -> None:
+    """0006 adds the column; messages saved at 0005 keep their text and have no checks; the
+    downgrade takes the column away again, on SQLite and PostgreSQL."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, inspect, text
+
+    from sector_cli.store import migrate
+    from sector_cli.store.engine import Store
+
+    if database_url.startswith("sqlite:///"):
+        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
+
+    def alembic(action, target: str) -> None:  # type: ignore[no-untyped-def]
+        with engine.begin() as connection:
+            config = Config()
+            config.set_main_option("script_location", str(migrate.MIGRATIONS_DIR))
+            config.attributes["connection"] = connection
+            action(config, target)
+
+    alembic(command.upgrade, "0005")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO conversations (id, title, created_at, updated_at) "
+                "VALUES (1, 't', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+        connection.execute(text("INSERT INTO messages (conversation_id, role, content, status, "
+                                "created_at) VALUES (1, 'assistant', 'kept', 'complete', "
+                                "CURRENT_TIMESTAMP)"))  # fmt: skip
+    alembic(command.upgrade, "head")
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT content, checks FROM messages")).all()
+    assert [tuple(row) for row in rows] == [("kept", None)]
+    alembic(command.downgrade, "0005")
+    assert "checks" not in {c["name"] for c in inspect(engine).get_columns("messages")}
+    alembic(command.upgrade, "head")
+    engine.dispose()
+    store = Store(database_url)
+    assert store.level().up_to_date
+    store.close()
+
+
+def test_checks_that_cannot_be_read_leave_the_answer_readable() -> None:
+    from sector_cli.assistant.mentions import Citation, Grounding, SentenceCheck
+    from sector_cli.assistant.service import Checks
+
+    citation = Citation(1, "a.md:1-2", "/x/a.md", None, 1, 2, "text")
+    checks = Checks([citation], [1], Grounding([SentenceCheck("It is.", True, 1, 0.9, "ok")]))
+    assert Checks.from_json(checks.to_json()) == checks
+    assert Checks.from_json(Checks([citation], []).to_json()) == Checks([citation], [])
+    for broken in (None, "", "{", "[]", '{"citations": [{"number": 1}]}', '{"cited": []}'):
+        assert Checks.from_json(broken) is None
