@@ -79,10 +79,15 @@ def build_trace(ref: str, request: ExportRequest, services: Services) -> Documen
         check_steps(request.steps)  # bad text costs no run
     trace = open_program(ref, request, services)
     if not len(trace):
+        hint = (
+            "Trace it again with a longer --timeout"
+            if trace.stopped in ("time", "cpu")
+            else f"See what it did: `sector runs show {trace.run_id}`"
+        )
         raise UsageError(
             f"the trace of {reference(trace)} has no steps: "
             f"{trace.stop_message() or 'the program did nothing'}",
-            "Trace it again with a longer --timeout",
+            hint,
         )
     indexes, notes = chosen(request.steps, len(trace), "step")
     sections = tuple(_step_section(build_view(trace, index)) for index in indexes)
