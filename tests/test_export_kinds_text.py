@@ -5,6 +5,7 @@ HTML and Markdown and read back; and what each refuses, in one line."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -437,3 +438,14 @@ def test_checks_that_cannot_be_read_leave_the_answer_readable() -> None:
     assert Checks.from_json(Checks([citation], []).to_json()) == Checks([citation], [])
     for broken in (None, "", "{", "[]", '{"citations": [{"number": 1}]}', '{"cited": []}'):
         assert Checks.from_json(broken) is None
+
+
+def test_a_file_name_that_is_not_utf8_is_shown_replaced(
+    sector, workdir, local_runner, tmp_path
+) -> None:
+    (workdir / "main.py").write_text("import os\nprint(sorted(os.listdir(b'.')))\n")
+    (workdir / os.fsdecode(b"caf\xe9.txt")).write_text("latin-1 name\n")
+    number = run(sector, "main.py")
+    for text in both("run", str(number), tmp_path):
+        assert "caf\ufffd.txt" in text and "latin-1 name" in text
+        assert "b'caf\\xe9.txt'" in text.replace("\\\\", "\\")  # the program saw the bytes

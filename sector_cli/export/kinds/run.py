@@ -163,7 +163,14 @@ def _text(data: bytes) -> str | None:
     return None if text.count("\ufffd") > max(8, len(text) // 100) else text
 
 
+def shown_name(name: str) -> str:
+    """A file name as text: the bytes of a name that was not UTF-8 (kept by os.fsdecode as
+    surrogates, which no file format can hold) replaced."""
+    return name.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
+
+
 def _file(name: str, data: bytes, language: str) -> list[Block]:
+    name = shown_name(name)
     text = _text(data)
     if text is None:
         return [Paragraph.of(f"{name}: a binary file of {len(data):,} bytes, not shown.")]
@@ -175,7 +182,7 @@ def _file(name: str, data: bytes, language: str) -> list[Block]:
 def _files_left(left: list[tuple[str, int]]) -> list[Block]:
     from sector_cli.runs.describe import human_bytes
 
-    rows = tuple((name, human_bytes(size)) for name, size in left[:200])
+    rows = tuple((shown_name(name), human_bytes(size)) for name, size in left[:200])
     more = f"; {len(left) - 200:,} more not listed" if len(left) > 200 else ""
     return [
         Table(("File", "Size"), rows, "Also in the run's snapshot", frozenset({0})),
