@@ -68,6 +68,12 @@ h1 { string-set: title content(); }
 h2, h3, h4 { break-after: avoid; }
 figure, tr, .note { break-inside: avoid; }
 section.frame + section.frame { break-before: page; }
+pre code { font-size: 1em; }  /* a block's code at its 9pt, not .86 of it */
+pre { orphans: 3; widows: 3; }
+caption { color: #656d76; font-size: .9em; text-align: left; padding-bottom: .2rem; }
+/* paper cannot be clicked: a link's address follows it */
+a[href]::after { content: " <" attr(href) ">"; color: #656d76; font-size: .85em;
+  overflow-wrap: anywhere; }
 """
 
 
