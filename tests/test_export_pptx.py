@@ -54,7 +54,7 @@ def assert_on_the_slide(deck: Any, slide: Any) -> None:
         assert shape.left >= 0 and shape.top >= 0, shape.name
         assert shape.left + shape.width <= deck.slide_width, shape.name
         assert shape.top + shape.height <= deck.slide_height, shape.name
-        if shape.has_text_frame and shape.text_frame.text and not shape.is_placeholder:
+        if shape.has_text_frame and shape.text_frame.text:
             needed = text_height(shape.text_frame, shape.width)
             assert needed <= shape.height + Emu(12700), (shape.name, shape.text_frame.text[:60])
 
@@ -323,3 +323,26 @@ def test_a_real_call_tree_and_run(sector, workdir, local_runner, tmp_path) -> No
     runs = [r for p in code_box(program).text_frame.paragraphs for r in p.runs if r.text.strip()]
     assert "def fib(n):" in code_box(program).text_frame.text
     assert all(r.font.name in MONOSPACED for r in runs)
+
+
+def test_edge_cases_stay_on_their_slides(exports, tmp_path) -> None:
+    long_title = "A title that goes on " * 20
+    document = Document(
+        long_title,
+        export_samples.meta(),
+        (
+            Section("An empty section"),
+            Section("Header only", (Table(("a", "b"), ()),)),
+            Section("A heading far too long for a slide's title, " * 6, (Paragraph.of("x"),)),
+            Section("Empty code", (Code(""),)),
+        ),
+    )
+    deck = written(exports, document, tmp_path / "out" / "edges.pptx")
+    assert len(deck.slides) == 5
+    names = titles(deck)
+    assert names[0].endswith("…") and names[0].startswith("A title that goes on")
+    assert names[3].endswith("…")
+    (table,) = [s.table for s in deck.slides[2].shapes if s.has_table]
+    assert [c.text for c in table.rows[0].cells] == ["a", "b"] and len(table.rows) == 1
+    empty = written(exports, Document("Nothing", export_samples.meta(), ()), tmp_path / "e.pptx")
+    assert len(empty.slides) == 1

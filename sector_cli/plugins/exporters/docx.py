@@ -5,11 +5,10 @@ text), pictures drawn from the visualizations' SVG, page numbers in the footer."
 from __future__ import annotations
 
 import io
-from datetime import UTC
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sector_cli.export.clean import cleaned
-from sector_cli.export.highlight import INK, Line, coloured_lines
+from sector_cli.export.highlight import INK
 from sector_cli.export.model import (
     Block,
     BulletList,
@@ -26,6 +25,7 @@ from sector_cli.export.model import (
 )
 from sector_cli.export.raster import svg_to_png
 from sector_cli.plugins.exporter import Exporter, ExportOptions, Target, Written
+from sector_cli.plugins.exporters.office import set_properties, shown_lines
 
 if TYPE_CHECKING:
     from docx.document import Document as WordDocument
@@ -52,6 +52,7 @@ NOTE_LOOK = {"info": ("EEF4FC", "4A7CC9", "Note"), "warning": ("FFF5E0", "D4880F
 PAGE_CM = (21.0, 29.7)
 MARGIN_CM = 2.0
 CSS_PX_PER_INCH = 96
+MAX_PICTURE_PIXELS = 6000
 # Code blocks this short stay on one page; longer ones break where the page ends.
 KEEP_TOGETHER_LINES = 20
 
@@ -235,7 +236,9 @@ class _Writer:
         from docx.enum.text import WD_ALIGN_PARAGRAPH
         from docx.shared import Inches
 
-        png = svg_to_png(figure.svg, self.options.scale)
+        # No more pixels than a page can show: a huge drawing is not a huge file.
+        longest = max(figure.width, figure.height, 1.0)
+        png = svg_to_png(figure.svg, min(self.options.scale, MAX_PICTURE_PIXELS / longest))
         width, height = _fitted(figure.width, figure.height)
         self.word.add_picture(io.BytesIO(png), width=Inches(width), height=Inches(height))
         paragraph = self.word.paragraphs[-1]
@@ -290,15 +293,6 @@ def _cell_text(cell: _Cell, text: str, *, bold: bool, mono: bool) -> None:
     paragraph.paragraph_format.space_after = 0
     run = paragraph.add_run(text, style=CODE_CHAR_STYLE if mono and text else None)
     run.bold = bold or None
-
-
-def shown_lines(code: Code) -> list[Line]:
-    """The coloured lines to show: a final newline ends the last line and is not a line of
-    its own (a numbered listing does not end on an empty numbered line)."""
-    lines = coloured_lines(code)
-    if len(lines) > 1 and code.text.endswith("\n") and not lines[-1]:
-        lines.pop()
-    return lines
 
 
 def _expand_tabs(text: str, column: int) -> str:
@@ -434,22 +428,7 @@ def _cm(value: float) -> Any:
 
 
 def _properties(word: WordDocument, document: Document) -> None:
-    """What a file manager and Word's Info pane show; nothing left from the template."""
-    meta = document.meta
-    properties = word.core_properties
-    properties.title = _one_line(document.title)
-    properties.author = "Sector"
-    properties.last_modified_by = "Sector"
-    properties.subject = meta.kind
-    properties.keywords = ", ".join(k for k in ("Sector", meta.kind, meta.project) if k)
-    properties.comments = meta.line()
-    properties.category = meta.reference
-    properties.revision = 1
-    created = (
-        meta.created.astimezone(UTC).replace(tzinfo=None) if meta.created.tzinfo else meta.created
-    )
-    properties.created = created
-    properties.modified = created
+    set_properties(word.core_properties, document)
     _rewrite_app_properties(word)
 
 
@@ -511,12 +490,14 @@ def _styles(word: WordDocument) -> None:
 
     character = styles.add_style(CODE_CHAR_STYLE, WD_STYLE_TYPE.CHARACTER)
     character.base_style = styles["Default Paragraph Font"]
+    character.quick_style = True  # in Word's style gallery
     _mono(character.element)
     character.font.size = _pt(10)
     character.font.color.rgb = _rgb("24292F")
 
     code = styles.add_style(CODE_STYLE, WD_STYLE_TYPE.PARAGRAPH)
     code.base_style = normal
+    code.quick_style = True
     _mono(code.element)
     code.font.size = _pt(9)
     layout = code.paragraph_format

@@ -10,7 +10,6 @@ import io
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import UTC
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from sector_cli.export.clean import cleaned
@@ -31,7 +30,7 @@ from sector_cli.export.model import (
 )
 from sector_cli.export.raster import svg_to_png
 from sector_cli.plugins.exporter import Exporter, ExportOptions, Target, Written
-from sector_cli.plugins.exporters.docx import shown_lines
+from sector_cli.plugins.exporters.office import set_properties, shown_lines
 
 if TYPE_CHECKING:
     from pptx.presentation import Presentation
@@ -313,7 +312,8 @@ class _TableFlow(_Flow):
         return max(tallest, 1) * _line_height(TABLE_SIZE) + 2 * CELL_PAD[1]
 
     def rows(self) -> list[float]:
-        return [self._height(row) for row in self.parts]
+        # A table of a header alone is its header: one row of no height after it.
+        return [self._height(row) for row in self.parts] or [0.0]
 
     def draw(self, slide: Slide, first: int, last: int, top: float, height: float) -> None:
         rows = ([self.header] if self.header else []) + self.parts[first:last]
@@ -475,11 +475,12 @@ class _Deck:
         title, subtitle = slide.placeholders[0], slide.placeholders[1]
         _position(title, MARGIN, 130, BODY_WIDTH, 130)
         title.text_frame.vertical_anchor = MSO_ANCHOR.BOTTOM
-        _set_text(title.text_frame, " ".join(self.document.title.split()), 40, INK_HEX,
-                  bold=True, centred=True)  # fmt: skip
+        text, size = _fit(self.document.title, BODY_WIDTH, 130, (40, 32, 26))
+        _set_text(title.text_frame, text, size, INK_HEX, bold=True, centred=True)
         _position(subtitle, MARGIN, 270, BODY_WIDTH, 40)
         subtitle.text_frame.vertical_anchor = MSO_ANCHOR.TOP
-        _set_text(subtitle.text_frame, self.document.meta.line(), 18, MUTED, centred=True)
+        text, size = _fit(self.document.meta.line(), BODY_WIDTH, 40, (18, 14))
+        _set_text(subtitle.text_frame, text, size, MUTED, centred=True)
         top = 330.0
         for note in self.document.notes:
             flow = _NoteFlow(note, width=BODY_WIDTH * 0.8)
@@ -498,8 +499,8 @@ class _Deck:
         assert placeholder is not None
         _position(placeholder, MARGIN, TITLE_TOP, BODY_WIDTH, TITLE_HEIGHT)
         placeholder.text_frame.vertical_anchor = MSO_ANCHOR.MIDDLE
-        size = TITLE_SIZE if len(title) <= 56 else 20.0
-        _set_text(placeholder.text_frame, title, size, INK_HEX, bold=True)
+        text, size = _fit(title, BODY_WIDTH, TITLE_HEIGHT, (TITLE_SIZE, 22, 18))
+        _set_text(placeholder.text_frame, text, size, INK_HEX, bold=True)
         self.footer(slide, number, total)
         return slide
 
@@ -507,9 +508,9 @@ class _Deck:
         from pptx.enum.text import PP_ALIGN
 
         reference = _text_box(slide, MARGIN, FOOTER_TOP, BODY_WIDTH * 0.8, 20)
-        _set_text(reference, f"{self.document.meta.reference} · {self.document.title}",
-                  FOOTER_SIZE, NUMBER_INK)  # fmt: skip
-        reference.word_wrap = False
+        said = f"{self.document.meta.reference} · {self.document.title}"
+        text, _ = _fit(said, BODY_WIDTH * 0.8, _line_height(FOOTER_SIZE), (FOOTER_SIZE,), 0)
+        _set_text(reference, text, FOOTER_SIZE, NUMBER_INK)
         count = _text_box(slide, MARGIN + BODY_WIDTH * 0.8, FOOTER_TOP, BODY_WIDTH * 0.2, 20)
         _set_text(count, f"{number} / {total}", FOOTER_SIZE, NUMBER_INK)
         count.paragraphs[0].alignment = PP_ALIGN.RIGHT
@@ -547,6 +548,24 @@ def _speaker_notes(slide: Slide, blocks: list[Code | Table]) -> None:
                 first = False
                 paragraph.add_run().text = " | ".join(row)
                 paragraph.runs[0].font.size = Pt(12)
+
+
+def _fit(
+    text: str, width: float, height: float, sizes: tuple[float, ...], inset: float = 7.2
+) -> tuple[str, float]:
+    """The largest of `sizes` at which `text` fits the box (a placeholder's insets taken
+    off); at the smallest, the text cut with an ellipsis where the box ends."""
+    text = " ".join(text.split())
+    width, height = width - 2 * inset, height - inset
+    for size in sizes:
+        lines = wrap((Span(text),), _per_line(width, size, mono=False))
+        if len(lines) * _line_height(size) <= height:
+            return text, size
+    size = sizes[-1]
+    lines = wrap((Span(text),), _per_line(width, size, mono=False))
+    kept = lines[: max(1, int(height // _line_height(size)))]
+    cut = "".join(piece for line in kept for _, piece in line.fragments).rstrip()
+    return cut[:-1].rstrip() + "…", size
 
 
 def paginate(flows: list[_Flow]) -> list[list[_Placed]]:
@@ -791,19 +810,7 @@ def _column_widths(table: Table, columns: int) -> list[float]:
 
 
 def _properties(deck: Presentation, document: Document, slides: int) -> None:
-    meta = document.meta
-    properties = deck.core_properties
-    properties.title = " ".join(document.title.split())
-    properties.author = properties.last_modified_by = "Sector"
-    properties.subject = meta.kind
-    properties.keywords = ", ".join(k for k in ("Sector", meta.kind, meta.project) if k)
-    properties.comments = meta.line()
-    properties.category = meta.reference
-    properties.revision = 1
-    created = (
-        meta.created.astimezone(UTC).replace(tzinfo=None) if meta.created.tzinfo else meta.created
-    )
-    properties.created = properties.modified = created
+    set_properties(deck.core_properties, document)
     _rewrite_app_properties(deck, slides)
 
 
