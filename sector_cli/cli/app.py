@@ -73,6 +73,7 @@ COMMANDS: dict[str, str] = {
     "mcp": "sector_cli.cli.mcp:mcp",
     "viz": "sector_cli.cli.viz:app",
     "export": "sector_cli.cli.export:export",
+    "tui": "sector_cli.cli.tui:tui",
     "config": "sector_cli.cli.config:app",
     "doctor": "sector_cli.cli.doctor:doctor",
     "plugins": "sector_cli.cli.plugins:app",

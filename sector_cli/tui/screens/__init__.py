@@ -1,0 +1,1 @@
+"""The TUI's screens: the workspace, the folder that is not a project, the help."""

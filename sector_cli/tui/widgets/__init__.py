@@ -1,0 +1,1 @@
+"""The TUI's widgets, one a module; each sends its own messages."""

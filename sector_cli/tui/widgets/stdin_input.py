@@ -1,0 +1,23 @@
+"""The line the running program reads next: Enter sends it, Ctrl-D ends the input."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import Input
+
+
+class StdinInput(Input):
+    """An Input whose Ctrl-D is the end of the program's input, as in a terminal."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+d", "end_input", "End of input"),
+    ]
+
+    class EndOfInput(Message):
+        """The user ended the program's input."""
+
+    def action_end_input(self) -> None:
+        self.post_message(self.EndOfInput())
