@@ -1,6 +1,7 @@
-"""Text a document can hold in every format: a program's ANSI colours are dropped and other
-control characters shown as their Unicode pictures (XML, and so DOCX, PPTX and SVG, refuses
-them); bytes that were not UTF-8 were already replaced when the output was decoded."""
+"""Text a document can hold in every format: a program's ANSI colours are dropped, other
+control characters are shown in caret notation as `cat -v` shows them (^G for a bell: XML, and
+so DOCX, PPTX and SVG, refuses the characters themselves, and every font has a caret), and lone
+surrogates (bytes that were not UTF-8, kept by `surrogateescape`) become U+FFFD."""
 
 from __future__ import annotations
 
@@ -9,23 +10,23 @@ import re
 from typing import TypeVar
 
 ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?")
-# C0 controls but tab and newline, DEL, C1 controls, and the noncharacters XML forbids.
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
+# C0 controls but tab and newline, DEL, C1 controls, surrogates and the noncharacters XML
+# forbids.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
-def _picture(match: re.Match[str]) -> str:
-    char = match.group()
-    code = ord(char)
-    if code < 0x20:
-        return chr(0x2400 + code)  # ␀ ... ␟
-    if code == 0x7F:
-        return "\u2421"  # ␡
+def _shown(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x20 or code == 0x7F:
+        return "^" + chr(code ^ 0x40)  # ^@ for NUL, ^G for a bell, ^? for DEL
+    if code <= 0x9F:
+        return f"M-^{chr((code - 0x80) ^ 0x40)}"  # as `cat -v` shows a C1 control
     return "\N{REPLACEMENT CHARACTER}"
 
 
 def clean_text(text: str) -> str:
     text = text.replace("\r\n", "\n")
-    return CONTROL.sub(_picture, ANSI.sub("", text))
+    return CONTROL.sub(_shown, ANSI.sub("", text))
 
 
 T = TypeVar("T")

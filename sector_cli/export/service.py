@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from sector_cli.services import Services
 
 STDOUT = "-"
+LATEST = "last"  # the REF of the latest run, conversation or answer
 
 
 @dataclass(frozen=True)
@@ -136,8 +137,16 @@ class Exports:
         name, exporter = self.exporter(format, out)
         if not supports(kind, exporter) and not _one_step(request):
             self._refuse_frames(kind, name)
-        destination = None if out == STDOUT else destination_for(out, kind, ref, exporter, force)
+        # `last` is named by the number it stands for, known once the document is built.
+        named_later = ref == LATEST and (out is None or Path(out).is_dir())
+        destination = None
+        if out != STDOUT and not named_later:
+            destination = destination_for(out, kind, ref, exporter, force)
         document = kind.build(ref, request, self.services)
+        if named_later:
+            number = re.search(r"#(\d+)", document.meta.reference)
+            chosen = number.group(1) if number else ref
+            destination = destination_for(out, kind, chosen, exporter, force)
         if document.frames and len(document.sections) > 1 and not exporter.animates:
             self._refuse_frames(kind, name)
         return self.write(document, name, exporter, destination, force, options)
@@ -180,6 +189,7 @@ class Exports:
                 return Report(document.meta.kind, format, STDOUT, size, written,
                               _notes(document), None, data)  # fmt: skip
             assets = _place_assets(target, destination, force)
+            Path(temporary).chmod(_file_mode())  # mkstemp's is 0600; a file is the umask's
             Path(temporary).replace(destination)
             return Report(
                 document.meta.kind, format, str(destination), size, written, _notes(document),
@@ -192,6 +202,12 @@ class Exports:
                 shutil.rmtree(target.assets_written, ignore_errors=True)
             if destination is None:
                 shutil.rmtree(folder, ignore_errors=True)
+
+
+def _file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def supports(kind: Kind, exporter: type[Exporter]) -> bool:

@@ -93,10 +93,12 @@ def _longest_backticks(text: str) -> int:
 
 def table(table: Table) -> str:
     header = table.header or tuple("" for _ in (table.rows[0] if table.rows else ()))
-    rows = [header, tuple("---" for _ in header), *table.rows]
-    lines = ["| " + " | ".join(_cell(c, i in table.monospace) for i, c in enumerate(row)) + " |"
-             for row in rows]  # fmt: skip
-    lines[1] = "| " + " | ".join("---" for _ in header) + " |"
+    lines = ["| " + " | ".join(_cell(c, False) for c in header) + " |",
+             "| " + " | ".join("---" for _ in header) + " |"]  # fmt: skip
+    lines += [
+        "| " + " | ".join(_cell(c, i in table.monospace) for i, c in enumerate(row)) + " |"
+        for row in table.rows
+    ]
     caption = f"\n\n*{_escape(table.caption)}*" if table.caption else ""
     return "\n".join(lines) + caption
 
