@@ -34,10 +34,15 @@ def tui(
     ] = None,
     run: Annotated[
         Path | None,
-        typer.Option("--run", help="Open this file and run it (with --screenshot: wait for it)."),
+        typer.Option(
+            "--run",
+            help="Open this file and run it (with --screenshot: wait for it).",
+            metavar="FILE",
+        ),
     ] = None,
     size: Annotated[
-        str, typer.Option("--size", help="Screen size of --screenshot, COLUMNSxLINES.")
+        str,
+        typer.Option("--size", help="Screen size of --screenshot.", metavar="COLUMNSxLINES"),
     ] = "120x40",
 ) -> None:
     """Full-screen workspace: the project's files, the source, and runs, streamed live."""
