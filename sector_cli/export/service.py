@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from sector_cli.services import Services
 
 STDOUT = "-"
+BUILTIN_ORDER = ("pdf", "png", "jpeg", "docx", "pptx", "html", "md")
 LATEST = "last"  # the REF of the latest run, conversation or answer
 
 
@@ -72,8 +73,11 @@ class Exports:
     # formats
 
     def exporters(self) -> dict[str, type[Exporter]]:
-        infos = sorted(self.services.registry.of_kind(Exporter), key=lambda i: not i.builtin)
-        return {info.name: info.plugin_class for info in infos}
+        """Every format: the built-in ones in the order people reach for them, then others."""
+        infos = self.services.registry.of_kind(Exporter)
+        order = {name: n for n, name in enumerate(BUILTIN_ORDER)}
+        ranked = sorted(infos, key=lambda i: (not i.builtin, order.get(i.name, 99), i.name))
+        return {info.name: info.plugin_class for info in ranked}
 
     def formats_for(self, kind: Kind) -> list[str]:
         """The formats that can draw this kind's documents (a still image takes one frame)."""
