@@ -25,7 +25,7 @@ READABLE = 0.8
 PORTRAIT_WIDTH = 680.0  # CSS px of an A4 page's width inside its margins
 # The page's height left to a picture once the title, the meta line and the heading are
 # placed: a figure never runs off its page.
-FIGURE_HEIGHT = {"A4": "222mm", "A4 landscape": "135mm", "A3 landscape": "222mm"}
+FIGURE_HEIGHT = {"A4": "200mm", "A4 landscape": "120mm", "A3 landscape": "200mm"}
 
 
 class PdfExporter(Exporter):

@@ -26,9 +26,9 @@ if TYPE_CHECKING:
 
 MAX_PAGES = 20  # stacked into one image; past it, a PDF
 MAX_PIXELS = 80_000_000  # ~240 MB of RGB: 20 A4 pages at scale 2 fit
-# A page holds at most this many lines of code (9pt at 1.35 line height in 263 mm): a
-# document with more than MAX_PAGES times as many is refused before it is laid out.
-CODE_LINES_PER_PAGE = 62
+# A stacked page holds fewer lines of code than this (12.2 pt each in 273 mm): a document
+# with more than MAX_PAGES times as many is refused before it is laid out.
+CODE_LINES_PER_PAGE = 64
 PX_PER_PT = 4 / 3  # a PDF point is 4/3 of a CSS pixel
 # Pages of a stack: the PDF's, without the page furniture an image has no use for.
 STACK_STYLE = """
