@@ -40,6 +40,7 @@ MONO_ALTERNATIVE = "Consolas"
 MONO_PANOSE = "020B0609030804020204"
 CODE_STYLE = "Source Code"  # a paragraph style: a code block's lines
 CODE_CHAR_STYLE = "Source Code Char"  # a character style: code inside a sentence or a cell
+CODE_CHAR_ID = "SourceCodeChar"  # its id, which runs name
 
 CODE_SHADE = "F6F8FA"
 CODE_BORDER = "D0D7DE"
@@ -82,21 +83,57 @@ class _Writer:
         self.word = word
         self.options = options
         self.pictures = 0
+        self.ids: dict[str, str] = {}
+        self.pngs: list[bytes] = []
         self.figures = 0  # captioned ones
         self.tables = 0  # captioned ones
+
+    def style_id(self, name: str) -> str:
+        """A style's id, looked up once: python-docx looks through every style of the
+        template each time a paragraph is given a style by name."""
+        if name not in self.ids:
+            self.ids[name] = str(self.word.styles[name].style_id)
+        return self.ids[name]
+
+    def paragraph(self, style: str | None = None) -> WordParagraph:
+        paragraph = self.word.add_paragraph()
+        if style is not None:
+            paragraph._p.style = self.style_id(style)
+        return paragraph
+
+    def scale(self, figure: Figure) -> float:
+        """The options' scale; less for a huge drawing, which a page cannot show at it."""
+        longest = max(figure.width, figure.height, 1.0)
+        return min(self.options.scale, MAX_PICTURE_PIXELS / longest)
+
+    def draw_pictures(self, document: Document) -> None:
+        """Every picture drawn at once, by one rsvg-convert for all those of one scale."""
+        from sector_cli.export.raster import svgs_to_png
+
+        figures = document.figures()
+        scales = [self.scale(figure) for figure in figures]
+        pngs: list[bytes | None] = [None] * len(figures)
+        for scale in sorted(set(scales)):
+            chosen = [n for n, wanted in enumerate(scales) if wanted == scale]
+            for n, png in zip(chosen, svgs_to_png([figures[n].svg for n in chosen], scale),
+                              strict=True):  # fmt: skip
+                pngs[n] = png
+        self.pngs = [png for png in pngs if png is not None]
 
     # the whole document
 
     def document(self, document: Document) -> None:
+        self.draw_pictures(document)
         _properties(self.word, document)
         _page(self.word, document)
         _styles(self.word)
-        self.word.add_paragraph(_one_line(document.title), style="Title")
-        self.word.add_paragraph(document.meta.line(), style="Subtitle")
+        self.paragraph("Title").add_run(_one_line(document.title))
+        self.paragraph("Subtitle").add_run(document.meta.line())
         for note in document.notes:
             self.note(note)
         for section in document.sections:
-            heading = self.word.add_heading(_one_line(section.heading), level=1)
+            heading = self.paragraph("Heading 1")
+            heading.add_run(_one_line(section.heading))
             # A frame of an animation is a page of its own, as in the PDF.
             if document.frames:
                 heading.paragraph_format.page_break_before = True
@@ -108,7 +145,8 @@ class _Writer:
             self.spans(self.word.add_paragraph(), block.spans)
         elif isinstance(block, Heading):
             # The section's heading is Heading 1; a heading inside it (level 3 and on) is 2 and on.
-            self.word.add_heading(_one_line(block.text), level=min(max(block.level - 1, 2), 9))
+            level = min(max(block.level - 1, 2), 9)
+            self.paragraph(f"Heading {level}").add_run(_one_line(block.text))
         elif isinstance(block, BulletList):
             self.bullets(block)
         elif isinstance(block, Code):
@@ -150,7 +188,7 @@ class _Writer:
         style = "List Number" if block.ordered else "List Bullet"
         number = self._numbering(block.start) if block.ordered else None
         for item in block.items:
-            paragraph = self.word.add_paragraph(style=style)
+            paragraph = self.paragraph(style)
             if number is not None:
                 _set_numbering(paragraph, number)
             self.spans(paragraph, item)
@@ -185,7 +223,7 @@ class _Writer:
         keep = len(lines) <= KEEP_TOGETHER_LINES
         for index, pieces in enumerate(lines):
             number = code.first_line + index
-            paragraph = self.word.add_paragraph(style=CODE_STYLE)
+            paragraph = self.paragraph(CODE_STYLE)
             marked = number in code.marked
             if marked:
                 _shade(paragraph._p.get_or_add_pPr(), MARKED_SHADE)
@@ -215,7 +253,7 @@ class _Writer:
             self.tables += 1
             self.caption(table.caption, keep_with_next=True, label="Table", number=self.tables)
         grid = self.word.add_table(rows=0, cols=columns)
-        grid.style = self.word.styles["Table Grid"]
+        grid._tbl.tblPr.style = self.style_id("Table Grid")
         if table.header:
             row = grid.add_row()
             _repeat_as_header(row._tr)
@@ -236,9 +274,7 @@ class _Writer:
         from docx.enum.text import WD_ALIGN_PARAGRAPH
         from docx.shared import Inches
 
-        # No more pixels than a page can show: a huge drawing is not a huge file.
-        longest = max(figure.width, figure.height, 1.0)
-        png = svg_to_png(figure.svg, min(self.options.scale, MAX_PICTURE_PIXELS / longest))
+        png = self.pngs.pop(0) if self.pngs else svg_to_png(figure.svg, self.scale(figure))
         width, height = _fitted(figure.width, figure.height)
         self.word.add_picture(io.BytesIO(png), width=Inches(width), height=Inches(height))
         paragraph = self.word.paragraphs[-1]
@@ -266,7 +302,7 @@ class _Writer:
         field, so Word can list them."""
         from docx.enum.text import WD_ALIGN_PARAGRAPH
 
-        paragraph = self.word.add_paragraph(style="Caption")
+        paragraph = self.paragraph("Caption")
         if keep_with_next:
             paragraph.paragraph_format.keep_with_next = True
         if centred:
@@ -282,7 +318,9 @@ class _Writer:
 
 
 def _styled_run(paragraph: WordParagraph, span: Span) -> Any:
-    run = paragraph.add_run(span.text, style=CODE_CHAR_STYLE if span.code else None)
+    run = paragraph.add_run(span.text)
+    if span.code:
+        run._r.style = CODE_CHAR_ID
     run.bold = span.bold or None
     run.italic = span.italic or None
     return run
@@ -291,7 +329,9 @@ def _styled_run(paragraph: WordParagraph, span: Span) -> Any:
 def _cell_text(cell: _Cell, text: str, *, bold: bool, mono: bool) -> None:
     paragraph = cell.paragraphs[0]
     paragraph.paragraph_format.space_after = 0
-    run = paragraph.add_run(text, style=CODE_CHAR_STYLE if mono and text else None)
+    run = paragraph.add_run(text)
+    if mono and text:
+        run._r.style = CODE_CHAR_ID
     run.bold = bold or None
 
 
@@ -489,6 +529,7 @@ def _styles(word: WordDocument) -> None:
     normal.paragraph_format.space_after = _pt(6)
 
     character = styles.add_style(CODE_CHAR_STYLE, WD_STYLE_TYPE.CHARACTER)
+    character.style_id = CODE_CHAR_ID
     character.base_style = styles["Default Paragraph Font"]
     character.quick_style = True  # in Word's style gallery
     _mono(character.element)

@@ -167,7 +167,6 @@ class _Flow:
 
     overhead: float = 0.0
     keep_with_next: bool = False
-    flexible: bool = False  # a picture, which takes the room left on its slide
 
     def rows(self) -> list[float]:
         raise NotImplementedError
@@ -335,8 +334,6 @@ class _FigureFlow(_Flow):
     """A picture drawn from the figure's SVG, as large as the room left on its slide allows
     (up to twice its own size), centred, with its caption under it."""
 
-    flexible = True
-
     def __init__(self, figure: Figure, options: ExportOptions) -> None:
         self.figure = figure
         self.options = options
@@ -346,20 +343,29 @@ class _FigureFlow(_Flow):
         # The tallest it is worth being: twice its size, as wide as the slide at most.
         self.most = min(height * FIGURE_ZOOM, BODY_WIDTH * self.aspect, BODY_HEIGHT - self.caption)
         self.least = min(self.most, FIGURE_MIN)
+        self.box = (MARGIN, BODY_TOP, BODY_WIDTH, BODY_HEIGHT)
+        self.scale = options.scale
+        self.png: bytes | None = None
 
     def rows(self) -> list[float]:
         return [self.least + self.caption]
 
-    def draw(self, slide: Slide, first: int, last: int, top: float, height: float) -> None:
+    def fit(self, top: float, height: float) -> None:
+        """Where the picture goes in the room given, and the pixels it is drawn with: the
+        options' scale per CSS pixel shown (more when shown larger than its own size)."""
         picture_height = min(height - self.caption, self.most)
         width = min(BODY_WIDTH, picture_height / self.aspect)
         picture_height = width * self.aspect
         left = MARGIN + (BODY_WIDTH - width) / 2
-        picture_top = top + (height - self.caption - picture_height) / 2
+        self.box = (left, top + (height - self.caption - picture_height) / 2, width, picture_height)
         zoom = width / (self.figure.width * CSS_PX)
         scale = self.options.scale * max(1.0, zoom)
-        scale = min(scale, MAX_PICTURE_PIXELS / max(self.figure.width, self.figure.height, 1.0))
-        png = svg_to_png(self.figure.svg, scale)
+        longest = max(self.figure.width, self.figure.height, 1.0)
+        self.scale = round(min(scale, MAX_PICTURE_PIXELS / longest), 2)
+
+    def draw(self, slide: Slide, first: int, last: int, top: float, height: float) -> None:
+        left, picture_top, width, picture_height = self.box
+        png = self.png or svg_to_png(self.figure.svg, self.scale)
         picture = slide.shapes.add_picture(io.BytesIO(png), _emu(left), _emu(picture_top),
                                            _emu(width), _emu(picture_height))  # fmt: skip
         picture.name = "Figure"
@@ -446,14 +452,17 @@ class _Deck:
             flows = [flow for block in shown for flow in _flows(block, self.options)]
             parts = paginate(flows)
             heading = " ".join(section.heading.split())
-            for number, part in enumerate(parts, start=1):
+            for number, page in enumerate(parts, start=1):
                 title = f"{heading} ({number}/{len(parts)})" if len(parts) > 1 else heading
-                self.pages.append((title, part, aside if number == 1 else []))
+                self.pages.append((title, page, aside if number == 1 else []))
+        laid_out = [_layout(placed) for _, placed, _ in self.pages]
+        _draw_pictures([part.flow for page in laid_out for part, _ in page])
         total = 1 + len(self.pages)
         self.title_slide(total)
-        for number, (title, placed, aside) in enumerate(self.pages, start=2):
+        for number, (title, _, aside) in enumerate(self.pages, start=2):
             slide = self.slide(title, number, total)
-            _place(slide, placed)
+            for part, top in laid_out[number - 2]:
+                part.flow.draw(slide, part.first, part.last, top, part.height)
             if aside:
                 _speaker_notes(slide, aside)
         return total
@@ -597,10 +606,11 @@ def paginate(flows: list[_Flow]) -> list[list[_Placed]]:
     return pages
 
 
-def _place(slide: Slide, placed: list[_Placed]) -> None:
-    """Draw a slide's parts top to bottom; the room left goes to its pictures."""
+def _layout(placed: list[_Placed]) -> list[tuple[_Placed, float]]:
+    """A slide's parts top to bottom, each with its top; the room left goes to its pictures,
+    which are fitted in the room they get."""
     used = sum(part.height for part in placed) + GAP * max(len(placed) - 1, 0)
-    pictures = [part for part in placed if part.flow.flexible]
+    pictures = [part for part in placed if isinstance(part.flow, _FigureFlow)]
     spare = BODY_HEIGHT - used
     for part in pictures:
         flow = part.flow
@@ -611,9 +621,25 @@ def _place(slide: Slide, placed: list[_Placed]) -> None:
     if pictures:  # a slide with a picture is centred in the body, a slide of text starts high
         used = sum(part.height for part in placed) + GAP * max(len(placed) - 1, 0)
         top += max(BODY_HEIGHT - used, 0.0) / 2
+    laid_out = []
     for part in placed:
-        part.flow.draw(slide, part.first, part.last, top, part.height)
+        if isinstance(part.flow, _FigureFlow):
+            part.flow.fit(top, part.height)
+        laid_out.append((part, top))
         top += part.height + GAP
+    return laid_out
+
+
+def _draw_pictures(flows: list[_Flow]) -> None:
+    """Every picture of the deck drawn at once, a batch per scale (one rsvg-convert for all
+    the frames of a trace, which share their size)."""
+    from sector_cli.export.raster import svgs_to_png
+
+    figures = [flow for flow in flows if isinstance(flow, _FigureFlow)]
+    for scale in sorted({flow.scale for flow in figures}):
+        batch = [flow for flow in figures if flow.scale == scale]
+        for flow, png in zip(batch, svgs_to_png([f.figure.svg for f in batch], scale), strict=True):
+            flow.png = png
 
 
 # drawing helpers
