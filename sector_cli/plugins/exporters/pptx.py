@@ -361,7 +361,8 @@ class _FigureFlow(_Flow):
         zoom = width / (self.figure.width * CSS_PX)
         scale = self.options.scale * max(1.0, zoom)
         longest = max(self.figure.width, self.figure.height, 1.0)
-        self.scale = round(min(scale, MAX_PICTURE_PIXELS / longest), 2)
+        # In quarters, up: the frames of a trace, nearly of a size, share one batch.
+        self.scale = min(math.ceil(scale * 4) / 4, MAX_PICTURE_PIXELS / longest)
 
     def draw(self, slide: Slide, first: int, last: int, top: float, height: float) -> None:
         left, picture_top, width, picture_height = self.box
