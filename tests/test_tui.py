@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
+from sector_cli.runs.describe import recorded_verdict_line
 from sector_cli.services import open_services
 from sector_cli.tui.app import SectorApp, build_app
 from sector_cli.tui.screens.help import HelpScreen
@@ -158,7 +159,9 @@ async def test_a_run_streams_its_output_then_shows_the_verdict_line(project) -> 
         run_id = panel(app).run_id
         assert run_id is not None
         assert f"run #{run_id} (local)" in verdict
-        assert open_services().runs.get(run_id).verdict == "accepted"
+        recorded = open_services().runs.get(run_id)
+        assert recorded.verdict == "accepted"
+        assert verdict == recorded_verdict_line(recorded)  # the words `sector run` prints
         history = app.screen.query_one(RunHistory)
         assert history.row_count == 1 and history.selected_run() == run_id
         tree = {e.path: e.verdict for e in app.screen.query_one(FileTree).entries()}
@@ -344,3 +347,26 @@ async def test_no_color_is_respected(project, monkeypatch) -> None:
     async with app_for(project).run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert pilot.app.no_color
+
+
+async def test_the_mouse_opens_a_file_and_shows_a_past_run(cli_runs) -> None:
+    async with app_for(cli_runs).run_test(size=SIZE) as pilot:
+        app = pilot.app
+        assert isinstance(app, SectorApp)
+        await pilot.pause()
+        tree = app.screen.query_one(FileTree)
+        line = next(
+            i
+            for i in range(10)
+            if (n := tree.get_node_at_line(i)) and n.data and n.data.path == "hello.py"
+        )
+        assert await pilot.click(FileTree, offset=(6, line))
+        view = app.screen.query_one(SourceView)
+        await until(pilot, lambda: view.relative == "hello.py")
+        history = app.screen.query_one(RunHistory)
+        await pilot.pause()
+        assert await pilot.click(RunHistory, offset=(2, 1))  # the first row, under the header
+        await pilot.pause()
+        await pilot.click(RunHistory, offset=(2, 1))  # a click on the selected row shows it
+        await until(pilot, lambda: output(app) == "hello from sector\n")
+        assert history.selected_run() == 1

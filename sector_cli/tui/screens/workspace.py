@@ -30,6 +30,10 @@ DISK_CHECK_S = 1.0  # how often the open file is compared with the disk
 class WorkspaceScreen(Screen[None]):
     """Files on the left, the source on the right, the Run panel below."""
 
+    # Classes the stylesheet fits small terminals with (60x20 still shows every part).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-wide")]  # noqa: RUF012 (typed by Textual)
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # noqa: RUF012
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f5", "run_file", "Run"),
         Binding("ctrl+r", "run_file", "Run", show=False),

@@ -58,6 +58,12 @@ class RunHistory(DataTable[str | Text]):
         key = self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key.value
         return int(key) if key is not None else None
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """A click on the selected row (Enter is `show_run`): show that run."""
+        event.stop()
+        if event.row_key.value is not None:
+            self.post_message(self.ShowWanted(int(event.row_key.value)))
+
     def action_show_run(self) -> None:
         if (run_id := self.selected_run()) is not None:
             self.post_message(self.ShowWanted(run_id))
