@@ -14,11 +14,12 @@ import pptx
 import pytest
 from PIL import Image, ImageFont
 from pptx.enum.shapes import MSO_SHAPE_TYPE
+from pptx.oxml.ns import qn
 from pptx.util import Emu
 
 from sector_cli.export.clean import clean_text
 from sector_cli.export.kinds import ExportRequest
-from sector_cli.export.model import Code, Document, Paragraph, Section, Table
+from sector_cli.export.model import BulletList, Code, Document, Paragraph, Section, Table, plain
 from sector_cli.export.service import Exports
 from sector_cli.plugins.exporter import ExportOptions
 from sector_cli.plugins.exporters.pptx import PptxExporter
@@ -347,3 +348,42 @@ def test_edge_cases_stay_on_their_slides(exports, tmp_path) -> None:
     assert [c.text for c in table.rows[0].cells] == ["a", "b"] and len(table.rows) == 1
     empty = written(exports, Document("Nothing", export_samples.meta(), ()), tmp_path / "e.pptx")
     assert len(empty.slides) == 1
+
+
+def test_a_long_numbered_list_goes_on_numbering_where_it_stopped(exports, tmp_path) -> None:
+    items = tuple(plain(f"item {n} " + "and more words " * (4 + n % 30)) for n in range(40))
+    document = Document(
+        "List",
+        export_samples.meta("answer"),
+        (
+            Section("Steps", (BulletList(items, ordered=True, start=3),)),
+            Section("Points", (BulletList((plain("one"), plain("two"))),)),
+        ),
+    )
+    deck = written(exports, document, tmp_path / "out" / "list.pptx")
+    steps = [s for s in deck.slides if s.shapes.title.text_frame.text.startswith("Steps (")]
+    assert len(steps) > 1
+    told: list[str] = []
+    for slide in steps:
+        (box,) = [s for s in slide.shapes if s.has_text_frame and "item" in s.text_frame.text]
+        for paragraph in box.text_frame.paragraphs:
+            properties = paragraph._p.pPr
+            number = properties.find(qn("a:buAutoNum"))
+            if paragraph.text.startswith("item "):
+                begun = int(paragraph.text.split()[1])
+                first = next(
+                    int(p.text.split()[1])
+                    for p in box.text_frame.paragraphs
+                    if p.text.startswith("item ")
+                )
+                assert number.get("startAt") == str(3 + first)  # the box counts from there
+                told.append(f"item {begun}")
+            else:  # an item that began on the slide before: no number of its own
+                assert number is None and properties.find(qn("a:buNone")) is not None
+                told.append("continued")
+    assert [t for t in told if t != "continued"] == [f"item {n}" for n in range(40)]
+    assert "continued" in told  # an item broken between two slides
+    points = next(s for s in deck.slides if s.shapes.title.text_frame.text == "Points")
+    (box,) = [s for s in points.shapes if s.has_text_frame and "one" in s.text_frame.text]
+    marks = [p._p.pPr.find(qn("a:buChar")).get("char") for p in box.text_frame.paragraphs]
+    assert marks == ["•", "•"]

@@ -187,6 +187,7 @@ class _TextFlow(_Flow):
         per_line = _per_line(BODY_WIDTH - self.indent, size, mono=False)
         # (item index, line) for each row
         self.lines = [(n, line) for n, item in enumerate(items) for line in wrap(item, per_line)]
+        self.starts = {n: row for row, (n, _) in reversed(list(enumerate(self.lines)))}
 
     def rows(self) -> list[float]:
         return [_line_height(self.size)] * len(self.lines)
@@ -195,12 +196,16 @@ class _TextFlow(_Flow):
         frame = _text_box(slide, MARGIN, top, BODY_WIDTH, height)
         paragraph: _Paragraph | None = None
         item = -1
+        # A list's numbers go on from the slide before; an item that began there has none.
+        begun = [n for n, _ in self.lines[first:last] if self.starts[n] >= first]
+        number = begun[0] if begun else 0
         for n, line in self.lines[first:last]:
             if paragraph is None or n != item:
                 paragraph = _next_paragraph(frame, paragraph is None, self.size)
                 item = n
                 if self.bullets is not None:
-                    _bullet(paragraph, self.bullets, n, self.indent)
+                    marked = self.starts[n] >= first
+                    _bullet(paragraph, self.bullets, number, self.indent, marked)
             for span, text in line.fragments:
                 _span_run(paragraph, span, text, self.size, self.bold)
             if line.hard_break:
@@ -789,17 +794,22 @@ def _qn(tag: str) -> str:
     return qn(tag)
 
 
-def _bullet(paragraph: _Paragraph, bullets: BulletList, item: int, indent: float) -> None:
+def _bullet(
+    paragraph: _Paragraph, bullets: BulletList, first: int, indent: float, marked: bool
+) -> None:
+    """A list item's bullet or number (the box's numbers count from its first item's, at
+    `first` in the list), or none where the item goes on from the slide before."""
     properties = paragraph._p.get_or_add_pPr()
     properties.set("marL", str(round(indent * 12700)))
-    properties.set("indent", str(-round(indent * 12700)))
-    if bullets.ordered:
-        number = properties.makeelement(
-            _qn("a:buAutoNum"), {"type": "arabicPeriod", "startAt": str(bullets.start + item)}
-        )
+    properties.set("indent", str(-round(indent * 12700) if marked else 0))
+    if not marked:
+        mark = properties.makeelement(_qn("a:buNone"), {})
+    elif bullets.ordered:
+        start = {"type": "arabicPeriod", "startAt": str(bullets.start + first)}
+        mark = properties.makeelement(_qn("a:buAutoNum"), start)
     else:
-        number = properties.makeelement(_qn("a:buChar"), {"char": "•"})
-    properties.append(number)
+        mark = properties.makeelement(_qn("a:buChar"), {"char": "•"})
+    properties.append(mark)
 
 
 def _cell(cell: Any, text: str, *, mono: bool, bold: bool) -> None:
