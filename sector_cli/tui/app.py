@@ -84,38 +84,50 @@ class SectorApp(App[None]):
         self.notify(f"Created {project.name} in {project.root}")
         self.show_project()
 
-    def key_rows(self) -> list[KeyRow]:
-        """Every key, by where it works: the help screen's table."""
-        rows: list[KeyRow] = [
-            ("Everywhere", "F1, ?", "This help"),
-            ("Everywhere", self.get_key_display(Binding("ctrl+p", "")), "Command palette"),
-            ("Everywhere", self.get_key_display(Binding("ctrl+q", "")), "Quit"),
-            ("Everywhere", "Tab, Shift+Tab", "Move between panes"),
-        ]
-        for where, owner in KEY_PLACES:
-            rows.extend(self._rows_of(where, owner.BINDINGS))
-        rows.append(("Program input", "Enter", "Send the line to the running program"))
-        return rows
-
-    def _rows_of(self, where: str, bindings: Iterable[BindingType]) -> list[KeyRow]:
-        grouped: dict[str, list[str]] = {}
-        for binding in bindings:
-            if not isinstance(binding, Binding):
-                continue
-            for key in binding.key.split(","):
-                shown = self.get_key_display(Binding(key.strip(), binding.action))
-                grouped.setdefault(binding.description or binding.action, []).append(shown)
-        return [(where, ", ".join(keys), what) for what, keys in grouped.items()]
-
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.key_rows()))
+            self.push_screen(HelpScreen(key_rows()))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Help: keys", "Every key of the TUI (F1)", self.action_help)
         if isinstance(screen, WorkspaceScreen):
             yield from screen.commands()
+
+
+def key_name(key: str) -> str:
+    """`ctrl+r` -> `Ctrl+R`, `f5` -> `F5`, `question_mark` -> `?`, `r` -> `r`: keys as the
+    help and the docs write them."""
+    names = {"question_mark": "?", "escape": "Esc", "enter": "Enter", "ctrl": "Ctrl"}
+    parts = key.strip().split("+")
+    if len(parts) == 1 and len(parts[0]) == 1:
+        return parts[0]  # a letter typed as it is
+    return "+".join(
+        names.get(part, part.upper() if len(part) <= 3 else part.title()) for part in parts
+    )
+
+
+def rows_of(where: str, bindings: Iterable[BindingType]) -> list[KeyRow]:
+    """One row an action: its keys together, its tooltip (else its footer label)."""
+    grouped: dict[str, list[str]] = {}
+    for binding in bindings:
+        if isinstance(binding, Binding):
+            what = binding.tooltip or binding.description or binding.action
+            grouped.setdefault(what, []).extend(map(key_name, binding.key.split(",")))
+    return [(where, ", ".join(keys), what) for what, keys in grouped.items()]
+
+
+def key_rows() -> list[KeyRow]:
+    """Every key, by where it works: the help screen's table (and docs/tui.md's)."""
+    rows: list[KeyRow] = [
+        ("Everywhere", "F1, ?", "This help"),
+        ("Everywhere", "Ctrl+P", "Command palette: every action by name"),
+        ("Everywhere", "Ctrl+Q", "Quit"),
+        ("Everywhere", "Tab, Shift+Tab", "Move between panes"),
+    ]
+    for where, owner in KEY_PLACES:
+        rows.extend(rows_of(where, owner.BINDINGS))
+    return rows
 
 
 def build_app(services: Services, path: Path | None = None) -> SectorApp:

@@ -18,7 +18,7 @@ class HelpScreen(ModalScreen[None]):
     """A table of keys; Escape, q or F1 closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,f1,question_mark", "dismiss", "Close help"),
+        Binding("escape,q,f1,question_mark", "dismiss", "Close help", tooltip="Close this help"),
     ]
 
     def __init__(self, rows: list[KeyRow]) -> None:

@@ -35,15 +35,39 @@ class WorkspaceScreen(Screen[None]):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # noqa: RUF012
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f5", "run_file", "Run"),
-        Binding("ctrl+r", "run_file", "Run", show=False),
-        Binding("ctrl+c", "stop_run", "Stop", priority=True),
-        Binding("f6", "stop_run", "Stop", show=False),
-        Binding("f2", "focus_tree", "Files"),
-        Binding("f3", "focus_source", "Source", show=False),
-        Binding("f4", "focus_stdin", "Input"),
-        Binding("f7", "focus_history", "History", show=False),
-        Binding("f9", "sync_files", "Sync files", show=False),
+        Binding("f5", "run_file", "Run", tooltip="Run the open file as `sector run` does"),
+        Binding(
+            "ctrl+r",
+            "run_file",
+            "Run",
+            show=False,
+            tooltip="Run the open file as `sector run` does",
+        ),
+        Binding(
+            "ctrl+c",
+            "stop_run",
+            "Stop",
+            priority=True,
+            tooltip="Stop the run (it is kept, as interrupted)",
+        ),
+        Binding(
+            "f6",
+            "stop_run",
+            "Stop",
+            show=False,
+            tooltip="Stop the run (it is kept, as interrupted)",
+        ),
+        Binding("f2", "focus_tree", "Files", tooltip="Go to the file tree"),
+        Binding("f3", "focus_source", "Source", show=False, tooltip="Go to the source view"),
+        Binding("f4", "focus_stdin", "Input", tooltip="Go to the program's input line"),
+        Binding("f7", "focus_history", "History", show=False, tooltip="Go to the open file's runs"),
+        Binding(
+            "f9",
+            "sync_files",
+            "Sync files",
+            show=False,
+            tooltip="Update the tracked files from the disk (`sector file sync`)",
+        ),
     ]
 
     def __init__(

@@ -44,7 +44,13 @@ class FileTree(Tree[FileEntry | None]):
     """Folders and files; Enter (or a click) on a file sends `FileTree.FileChosen`."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select_cursor", "Open file", show=False),
+        Binding(
+            "enter",
+            "select_cursor",
+            "Open file",
+            show=False,
+            tooltip="Open the file under the cursor (or click it)",
+        ),
     ]
 
     @dataclass

@@ -20,8 +20,18 @@ class RunHistory(DataTable[str | Text]):
     """One row a run: number, verdict, exit code, wall time, when."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "show_run", "Show run"),
-        Binding("r", "replay_run", "Replay run"),
+        Binding(
+            "enter",
+            "show_run",
+            "Show run",
+            tooltip="Show the selected run's recorded output and verdict (or click it)",
+        ),
+        Binding(
+            "r",
+            "replay_run",
+            "Replay run",
+            tooltip="Replay the selected run: same code, input and limits; compare",
+        ),
     ]
 
     @dataclass

@@ -13,7 +13,19 @@ class StdinInput(Input):
     """An Input whose Ctrl-D is the end of the program's input, as in a terminal."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+d", "end_input", "End of input"),
+        Binding(
+            "enter",
+            "submit",
+            "Send line",
+            show=False,
+            tooltip="Send the line to the running program",
+        ),
+        Binding(
+            "ctrl+d",
+            "end_input",
+            "End of input",
+            tooltip="End the program's input (as Ctrl-D in a terminal)",
+        ),
     ]
 
     class EndOfInput(Message):
