@@ -238,19 +238,23 @@ class _CodeFlow(_Flow):
         return [count * _line_height(CODE_SIZE) for count in self.counts]
 
     def draw(self, slide: Slide, first: int, last: int, top: float, height: float) -> None:
-        # The box, then a band behind each marked line, then the text over them both.
-        box = _rectangle(slide, MARGIN, top, BODY_WIDTH, height)
+        # The box, then a band behind each marked line, then the text over them both: one
+        # group, which moves as one.
+        group = slide.shapes.add_group_shape()
+        group.name = "Code block"
+        shapes = group.shapes
+        box = _rectangle(shapes, MARGIN, top, BODY_WIDTH, height)
         _fill(box, CODE_SHADE, CODE_LINE)
         box.name = "Code background"
         line_top = top + CODE_PAD
         for index in range(first, last):
             band = self.counts[index] * _line_height(CODE_SIZE)
             if self.code.first_line + index in self.code.marked:
-                mark = _rectangle(slide, MARGIN + 1, line_top, BODY_WIDTH - 2, band)
+                mark = _rectangle(shapes, MARGIN + 1, line_top, BODY_WIDTH - 2, band)
                 _fill(mark, MARKED_SHADE, MARKED_SHADE)
                 mark.name = "Marked line"
             line_top += band
-        text = slide.shapes.add_textbox(_emu(MARGIN), _emu(top), _emu(BODY_WIDTH), _emu(height))
+        text = shapes.add_textbox(_emu(MARGIN), _emu(top), _emu(BODY_WIDTH), _emu(height))
         text.name = "Code"
         frame = _frame(text.text_frame, CODE_INSET, CODE_PAD)
         for index in range(first, last):
@@ -683,13 +687,11 @@ def _text_box(slide: Slide, left: float, top: float, width: float, height: float
     return _frame(box.text_frame, 0, 0)
 
 
-def _rectangle(slide: Slide, left: float, top: float, width: float, height: float) -> Any:
+def _rectangle(shapes: Any, left: float, top: float, width: float, height: float) -> Any:
     """A plain rectangle: no theme shadow."""
     from pptx.enum.shapes import MSO_SHAPE
 
-    shape = slide.shapes.add_shape(
-        MSO_SHAPE.RECTANGLE, _emu(left), _emu(top), _emu(width), _emu(height)
-    )
+    shape = shapes.add_shape(MSO_SHAPE.RECTANGLE, _emu(left), _emu(top), _emu(width), _emu(height))
     shape.shadow.inherit = False
     return shape
 
