@@ -4,6 +4,7 @@ never raw; a wide picture gets a landscape page and a tall one stays on its page
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pypdf
@@ -124,17 +125,54 @@ def test_a_wide_picture_gets_a_landscape_page_a_small_one_a4(exports, tmp_path) 
     width, height = page_shape(wide)
     assert (round(width), round(height)) == (842, 595)  # A4 landscape, in points
     assert "fib(6)" in wide.pages[0].extract_text() and len(wide.pages) == 1
-    wider = write(exports, picture(1600, 500, "fib(9)"), tmp_path / "wider.pdf")
-    assert [round(v) for v in page_shape(wider)] == [1191, 842]  # A3 landscape
     small = write(exports, picture(500, 200, "fib(2)"), tmp_path / "small.pdf")
     assert [round(v) for v in page_shape(small)] == [595, 842]  # it fits A4 as it is
 
 
-def test_a_tall_picture_is_shrunk_onto_its_page(exports, tmp_path) -> None:
-    reader = write(exports, picture(400, 2600, "deep"), tmp_path / "tall.pdf")
-    assert len(reader.pages) == 1  # shrunk to fit, not cut or pushed over pages
+def test_a_picture_too_wide_to_read_is_printed_whole_then_in_parts(exports, tmp_path) -> None:
+    reader = write(exports, picture(4000, 600, "fib(12)"), tmp_path / "huge.pdf")
+    pages = texts(reader)
+    first = pages[0]
+    assert "fib(12) caption" in first and "the 4 pages after this one show it in parts" in first
+    assert len(pages) == 5 and [round(v) for v in page_shape(reader)] == [842, 595]
+    for number, page in enumerate(pages[1:], 1):
+        assert f"fib(12), part {number} of 4" in page and f"Part {number} of 4" in page
+        assert f"Page {number + 1} of 5" in page
+
+
+def test_the_parts_cover_the_whole_drawing_and_nothing_else_changes() -> None:
+    import xml.etree.ElementTree as ET
+
+    from sector_cli.plugins.exporters.tiles import MAX_PARTS, cut
+
+    figure = picture(4000, 600, "fib(12)").figures()[0]
+    parts, zoom = cut(figure, (1009, 453), 0.6)
+    assert len(parts) == 4 and abs(zoom - 600 / 453) < 0.01  # one row, at 75% of its size
+    boxes = []
+    for part in parts:
+        root = ET.fromstring(part.svg)
+        x, _, width, height = map(float, root.attrib["viewBox"].split())
+        assert (float(root.attrib["width"]), float(root.attrib["height"])) == (width, height)
+        assert part.width <= 1009.5 and part.height <= 453.5
+        boxes.append((x, x + width))
+        # The drawing itself is the same: only the root's window moved.
+        assert [child.tag for child in root] == [child.tag for child in ET.fromstring(figure.svg)]
+    assert boxes[0][0] == 0 and boxes[-1][1] == 4000
+    assert all(left < previous[1] for previous, (left, _) in itertools.pairwise(boxes))
+    # A drawing of thousands of calls stays within MAX_PARTS pages, drawn smaller.
+    many, zoom = cut(picture(40000, 4000, "huge").figures()[0], (1009, 453), 0.6)
+    assert len(many) <= MAX_PARTS and zoom > 1
+
+
+def test_a_tall_picture_is_shrunk_onto_its_page_or_printed_in_rows(exports, tmp_path) -> None:
+    reader = write(exports, picture(400, 1100, "deep"), tmp_path / "tall.pdf")
+    assert len(reader.pages) == 1  # shrunk to fit (to 69%), not cut or pushed over pages
     text = reader.pages[0].extract_text()
     assert "deep caption" in text and "Page 1 of 1" in text
+    assert [round(v) for v in page_shape(reader)] == [595, 842]
+    deeper = texts(write(exports, picture(400, 2600, "deeper"), tmp_path / "deeper.pdf"))
+    assert "show it in parts, at 100% of its size" in " ".join(deeper[0].split())
+    assert len(deeper) == 1 + 4 and "Row 4 of 4, column 1 of 1" in deeper[-1]
 
 
 def test_frames_are_a_page_each(exports, tmp_path) -> None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, ClassVar
 from sector_cli.errors import UsageError
 from sector_cli.export.model import Code, Document
 from sector_cli.plugins.exporter import Exporter, ExportOptions, Target, Written
-from sector_cli.plugins.exporters.pdf import print_document
+from sector_cli.plugins.exporters.pdf import page_style, print_document
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -113,7 +113,7 @@ def _stack(document: Document, scale: float, name: str) -> tuple[Image.Image, in
     least = _code_lines(document) // CODE_LINES_PER_PAGE
     if least > MAX_PAGES:
         _refuse_length(f"over {least} pages", name)
-    printed = print_document(document, STACK_STYLE)
+    printed = print_document(document, page_style("A4") + STACK_STYLE)
     count = len(printed.pages)
     if count > MAX_PAGES:
         _refuse_length(f"{count} pages", name)
