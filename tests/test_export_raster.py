@@ -153,6 +153,29 @@ def test_jpeg_is_rgb_and_the_same_drawing(exports, tmp_path) -> None:
     assert min(picture.getpixel((2, 2))) >= 250  # on white, not on black transparency
 
 
+def test_a_transparent_drawing_is_on_white_at_the_size_it_draws(exports, tmp_path) -> None:
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="600" height="100">'
+           '<rect x="200" y="25" width="200" height="50" fill="#0969da"/></svg>')  # fmt: skip
+    # The Figure says 300 px wide; the SVG draws 600: the picture is as wide as what is drawn.
+    document = Document(
+        "Bars", export_samples.meta("nn"), (Section("net", (Figure(svg, 300, 100),)),)
+    )
+    for format, name in (("png", "bars.png"), ("jpeg", "bars.jpg")):
+        image = write(exports, document, tmp_path / name, 1, format).convert("RGB")
+        assert image.width == 600 + 48
+        left, top, right, bottom = blue_box(image)
+        assert (left, right - left, bottom - top) == (24 + 200, 200, 50)
+        assert min(image.getpixel((24 + 100, top + 25))) > 240  # not black: white paper
+
+
+def blue_box(image: Image.Image) -> tuple[int, int, int, int]:
+    mask = Image.new("L", image.size)
+    mask.putdata([255 if b > 150 and r < 60 else 0 for r, _, b in image.get_flattened_data()])
+    box = mask.getbbox()
+    assert box is not None
+    return box
+
+
 def test_an_animation_is_refused_by_the_exporter_itself(tmp_path) -> None:
     target = Target(tmp_path / "frames.png", "frames.png")
     with pytest.raises(UsageError) as raised:

@@ -50,15 +50,26 @@ def draw_picture(document: Document, scale: float) -> Image.Image:
     from sector_cli.export.raster import svg_to_png
 
     figures = document.figures()
-    width = max(MIN_WIDTH, max(f.width for f in figures) + 2 * PAD)
-    parts = _parts(document)
-    drawn = {id(f): Image.open(io.BytesIO(svg_to_png(f.svg, scale))).convert("RGB")
+    drawn = {id(f): _on_white(Image.open(io.BytesIO(svg_to_png(f.svg, scale))))
              for f in figures}  # fmt: skip
+    # As drawn: an SVG's own size wins over what its Figure says.
+    widest = max(picture.width for picture in drawn.values()) / scale
+    width = max(MIN_WIDTH, widest + 2 * PAD)
+    parts = _parts(document)
     painter = _Painter(width, scale)
     height = painter.place(parts, drawn)
     image = Image.new("RGB", (round(width * scale), round(height * scale)), WHITE)
     painter.paint(image, parts, drawn)
     return image
+
+
+def _on_white(picture: Image.Image) -> Image.Image:
+    """The picture on white paper: what an SVG leaves transparent is not black."""
+    from PIL import Image
+
+    picture = picture.convert("RGBA")
+    paper = Image.new("RGBA", picture.size, (*WHITE, 255))
+    return Image.alpha_composite(paper, picture).convert("RGB")
 
 
 def _parts(document: Document) -> list[_Text | Figure]:
