@@ -344,13 +344,6 @@ async def test_a_small_terminal_still_shows_every_part(project, size) -> None:
         assert "hello.py" in svg and "accepted" in svg
 
 
-async def test_no_color_is_respected(project, monkeypatch) -> None:
-    monkeypatch.setenv("NO_COLOR", "1")
-    async with app_for(project).run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        assert pilot.app.no_color
-
-
 async def test_the_mouse_opens_a_file_and_shows_a_past_run(cli_runs) -> None:
     async with app_for(cli_runs).run_test(size=SIZE) as pilot:
         app = pilot.app
@@ -378,3 +371,19 @@ def test_the_docs_list_every_key() -> None:
     docs = (Path(__file__).resolve().parent.parent / "docs" / "tui.md").read_text()
     for where, keys, what in key_rows():
         assert f"| {where} | {keys} | {what} |" in docs, "docs/tui.md: update the key map"
+
+
+async def test_a_setting_that_does_not_parse_is_said_in_the_panel(project, monkeypatch) -> None:
+    monkeypatch.setenv("SECTOR_RUN_MEMORY", "lots")
+    async with app_for(project).run_test(size=SIZE) as pilot:
+        app = pilot.app
+        assert isinstance(app, SectorApp)
+        await pilot.pause()
+        assert workspace(app).open_file("hello.py")
+        await pilot.press("f5")
+        await until(pilot, lambda: "runs.memory" in panel(app).verdict_text())
+        said = panel(app).verdict_text()
+        assert "invalid value for runs.memory" in said and "sector config set" in said
+        assert not panel(app).running and output(app) == ""
+        await pilot.press("f1")  # the app goes on
+        assert isinstance(app.screen, HelpScreen)

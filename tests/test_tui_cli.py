@@ -3,13 +3,16 @@ use), the command's bad input, and the full-screen app in a real terminal (a pty
 
 from __future__ import annotations
 
+import fcntl
 import html
 import os
 import pty
 import re
 import select
+import struct
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 
@@ -92,22 +95,77 @@ def _read_until(fd: int, wanted: bytes, timeout: float) -> bytes:
     return seen
 
 
-def test_the_app_runs_in_a_real_terminal_and_quits_with_ctrl_q(project: Path) -> None:
-    main, child = pty.openpty()
-    env = {**os.environ, "SECTOR_RUNNER": "local", "TERM": "xterm-256color"}
-    env.update(COLUMNS="100", LINES="30")
+class Terminal:
+    """`sector tui` in a pseudo-terminal of 100x30, as a user's terminal runs it."""
+
+    def __init__(self, cwd: Path, **env: str) -> None:
+        main, child = pty.openpty()
+        fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+        environment = {**os.environ, "SECTOR_RUNNER": "local", "TERM": "xterm-256color", **env}
+        environment["COLORTERM"] = "truecolor"
+        self.process = subprocess.Popen(
+            [str(SECTOR), "tui"], cwd=cwd, env=environment, stdin=child, stdout=child, stderr=child
+        )
+        os.close(child)
+        self.fd = main
+        self.seen = b""
+
+    def wait_for(self, wanted: bytes, timeout: float = 20) -> None:
+        """Read the screen's bytes until `wanted` shows (escape sequences and all)."""
+        deadline = time.monotonic() + timeout
+        while wanted not in self.seen:
+            left = deadline - time.monotonic()
+            assert left > 0, f"{wanted!r} not shown; got {self.seen[-400:]!r}"
+            ready, _, _ = select.select([self.fd], [], [], left)
+            if ready:
+                try:
+                    self.seen += os.read(self.fd, 65536)
+                except OSError:  # the terminal closed: the app ended
+                    raise AssertionError(f"the app ended before {wanted!r}") from None
+
+    def type(self, keys: bytes) -> None:
+        os.write(self.fd, keys)
+
+    def quit(self) -> int:
+        self.type(b"\x11")  # Ctrl-Q
+        try:
+            return self.process.wait(timeout=10)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+            os.close(self.fd)
+
+
+def test_a_real_terminal_runs_a_program_with_typed_input_and_quits(project: Path) -> None:
+    (project / "ask.py").write_text("print('hello', input('Name? '))\n")
+    assert sector("file", "add", "ask.py", cwd=project).returncode == 0
     began = time.monotonic()
-    process = subprocess.Popen(
-        [str(SECTOR), "tui"], cwd=project, env=env, stdin=child, stdout=child, stderr=child
-    )
-    os.close(child)
-    try:
-        _read_until(main, b"count.py", timeout=20)
-        painted = time.monotonic() - began
-        os.write(main, b"\x11")  # Ctrl-Q
-        assert process.wait(timeout=10) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-        os.close(main)
+    terminal = Terminal(project)
+    terminal.wait_for(b"count.py")
+    painted = time.monotonic() - began
+    terminal.type(b"\x1b[B\r")  # down to ask.py (the first file), Enter opens it
+    terminal.wait_for(b"input")  # its source shows
+    terminal.type(b"\x1b[15~")  # F5
+    terminal.wait_for(b"Ctrl-C stops it")  # running, and the input line has the focus
+    terminal.type(b"Ada\r")
+    terminal.wait_for(b"hello Ada")
+    terminal.wait_for(b"accepted")
+    assert terminal.quit() == 0
     assert painted < 10, painted
+
+
+def _colours(screen: bytes) -> set[tuple[int, int, int]]:
+    found = re.findall(rb"\x1b\[[0-9;]*?[34]8;2;(\d+);(\d+);(\d+)", screen)
+    return {(int(r), int(g), int(b)) for r, g, b in found}
+
+
+@pytest.mark.parametrize("no_color", [False, True])
+def test_no_color_draws_in_greys_only(project: Path, no_color: bool) -> None:
+    terminal = Terminal(project, **({"NO_COLOR": "1"} if no_color else {}))
+    terminal.wait_for(b"count.py")
+    terminal.wait_for(b"palette")  # the footer: the whole screen was drawn
+    assert terminal.quit() == 0
+    colours = _colours(terminal.seen)
+    assert colours, "no truecolor output at all"
+    greys = all(r == g == b for r, g, b in colours)
+    assert greys is no_color, sorted(colours)[:10]
