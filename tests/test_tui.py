@@ -373,17 +373,19 @@ def test_the_docs_list_every_key() -> None:
         assert f"| {where} | {keys} | {what} |" in docs, "docs/tui.md: update the key map"
 
 
-async def test_a_setting_that_does_not_parse_is_said_in_the_panel(project, monkeypatch) -> None:
-    monkeypatch.setenv("SECTOR_RUN_MEMORY", "lots")
+async def test_a_runner_that_is_down_is_said_in_the_panel(project, monkeypatch) -> None:
+    monkeypatch.setenv("SECTOR_RUNNER", "docker")
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{project}/no-engine.sock")
     async with app_for(project).run_test(size=SIZE) as pilot:
         app = pilot.app
         assert isinstance(app, SectorApp)
         await pilot.pause()
         assert workspace(app).open_file("hello.py")
         await pilot.press("f5")
-        await until(pilot, lambda: "runs.memory" in panel(app).verdict_text())
+        await until(pilot, lambda: "Docker engine" in panel(app).verdict_text())
+        await until(pilot, lambda: not panel(app).running)
         said = panel(app).verdict_text()
-        assert "invalid value for runs.memory" in said and "sector config set" in said
-        assert not panel(app).running and output(app) == ""
+        assert said.startswith("no Docker engine answers at") and "sector doctor" in said
+        assert output(app) == "" and open_services().runs.history() == []  # refused: not kept
         await pilot.press("f1")  # the app goes on
         assert isinstance(app.screen, HelpScreen)
